@@ -1,0 +1,43 @@
+# One entry point for people and CI. Every target installs what it needs into .venv first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DEMO   := data/synthetic/small
+export OPENBLAS_NUM_THREADS ?= 1
+
+.PHONY: install demo test test-fast check bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## demo: generate the small synthetic world, validate it and print its summary
+demo: install
+	$(BIN)/pathfinder generate --size small --seed 42 --out $(DEMO)
+	$(BIN)/pathfinder validate $(DEMO)
+
+## test: the whole suite (what CI runs)
+test: install
+	$(BIN)/python -m pytest
+
+## test-fast: skip the slow and integration tiers while iterating
+test-fast: install
+	$(BIN)/python -m pytest -m "not slow and not integration"
+
+## check: lint and type check
+check: install
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+## bench: benchmark scripts (figures go to benchmarks/RESULTS.md by hand)
+bench: install
+	$(BIN)/python benchmarks/bench_generate.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(DEMO)

@@ -1,0 +1,8 @@
+"""The ``pathfinder`` command line (thin: parse, configure logging, call the library)."""
+
+from pathfinder.cli import data as _data  # noqa: F401  (registers sub-commands)
+from pathfinder.cli._app import cli
+
+main = cli
+
+__all__ = ["cli", "main"]
