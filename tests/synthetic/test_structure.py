@@ -16,8 +16,9 @@ from pathfinder.synthetic import SIZES, Dynamics, simulate
 from pathfinder.synthetic.structure import StructureReport, measure_structure
 from pathfinder.synthetic.writer import write_simulation
 
-SUITABLE_MARGIN = 0.03  # assessment points per completion
-FORGETTING_SLOPE = -0.008  # score change per 90 idle days
+SUITABLE_MARGIN = 0.04  # assessment points per completion, suitable over unsuitable level
+PREREQ_MARGIN = 0.03  # assessment points per completion, prerequisites met over unmet
+FORGETTING_SLOPE = -0.015  # score change per 90 idle days
 CF_LIFT = 1.3  # recall ratio of co-engagement over popular-in-role/region
 
 
@@ -35,7 +36,7 @@ def _structureless(tmp: Path, dynamics: Dynamics) -> StructureReport:
 def test_suitable_level_completions_raise_assessments_more(report: StructureReport) -> None:
     assert report.gain_suitable > 0.03
     assert report.gain_suitable - report.gain_unsuitable_level > SUITABLE_MARGIN
-    assert report.gain_suitable - report.gain_unmet_prerequisites > SUITABLE_MARGIN
+    assert report.gain_met_prerequisites - report.gain_unmet_prerequisites > PREREQ_MARGIN
 
 
 def test_scores_fall_with_time_since_practice(report: StructureReport) -> None:
@@ -72,6 +73,6 @@ def test_negative_control_without_learning_structure(tmp_path: Path) -> None:
         floor_share=1.0,
     )
     r = _structureless(tmp_path, flat)
-    assert abs(r.gain_suitable - r.gain_unsuitable_level) < SUITABLE_MARGIN
-    assert abs(r.gain_suitable - r.gain_unmet_prerequisites) < SUITABLE_MARGIN
+    assert r.gain_suitable - r.gain_unsuitable_level < SUITABLE_MARGIN
+    assert r.gain_met_prerequisites - r.gain_unmet_prerequisites < PREREQ_MARGIN
     assert r.forgetting_per_90_days > FORGETTING_SLOPE

@@ -280,8 +280,8 @@ def make_catalog(
     catalog = pd.DataFrame(rows)
     # item prerequisites: a harder item may require an easier item on the same primary skill
     prerequisites: list[list[str]] = [[] for _ in range(n)]
-    for hard in np.flatnonzero(level > 0.5):
-        if rng.random() < 0.5:
+    for hard in np.flatnonzero(level > 0.4):
+        if rng.random() < 0.7:
             easier = np.flatnonzero((primary == primary[hard]) & (level < level[hard] - 0.2))
             if len(easier):
                 prerequisites[hard] = [f"i{int(rng.choice(easier)):05d}"]

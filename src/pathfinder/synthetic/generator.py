@@ -202,8 +202,9 @@ def _shortlists(
         scope_term = np.where(
             scope < 0, 0.0, np.where(scope == people.region[sl][:, None], 0.4, -np.inf)
         )
+        # einsum without BLAS: results must not depend on the BLAS thread count (determinism)
         u = (
-            people.taste[sl] @ item_taste.T * 0.8
+            np.einsum("ld,id->li", people.taste[sl], item_taste, optimize=False) * 0.8
             + popularity[None, :]
             + 1.5 * role_rel[people.role[sl]]
             + lang_term
@@ -356,6 +357,7 @@ def simulate(
                 - 2.5 * np.abs(items.level[sl] - p_prim - 0.1)
                 - 4.0 * done[act[:, None], sl]
                 - 1.5 * skipped[act[:, None], sl]
+                + 1.0 * _follow_up(items, done, act, sl)
                 + rng_sim.gumbel(size=sl.shape)
             )
             order = np.argsort(-u, axis=1, kind="stable")[:, :3]
@@ -383,6 +385,13 @@ def simulate(
     return Simulation(
         fw, catalog, people.table, assessments, events, pd.DataFrame(outcome_rows), truth, meta
     )
+
+
+def _follow_up(items: _Items, done: np.ndarray, act: np.ndarray, sl: np.ndarray) -> np.ndarray:
+    """1 where an item has prerequisite items and the learner completed all of them."""
+    pre = items.prereq[sl]  # (learners, shortlist, 2)
+    met = (pre < 0) | done[act[:, None, None], np.maximum(pre, 0)]
+    return ((pre >= 0).any(axis=2) & met.all(axis=2)).astype(float)
 
 
 def _engage(

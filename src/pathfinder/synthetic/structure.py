@@ -26,8 +26,10 @@ class StructureReport:
     """Assessment rise per completion at a suitable level with prerequisites met (regression)."""
     gain_unsuitable_level: float
     """Assessment rise per completion at a level far from the learner's last score."""
+    gain_met_prerequisites: float
+    """Assessment rise per suitable-level completion of an item whose prerequisites were done."""
     gain_unmet_prerequisites: float
-    """Assessment rise per suitable-level completion whose prerequisite items were not done."""
+    """Assessment rise per suitable-level completion of an item whose prerequisites were not."""
     forgetting_per_90_days: float
     """Change in score per 90 days between assessments with no practice (negative = forgetting)."""
     cf_recall: float
@@ -64,9 +66,10 @@ def _assessment_pairs(world: World) -> pd.DataFrame:
     )
 
 
-def _learning_effects(world: World) -> tuple[float, float, float, float]:
+def _learning_effects(world: World) -> tuple[float, float, float, float, float]:
     pairs = _assessment_pairs(world)
-    pairs = pairs[(pairs["m1"] == "test") & (pairs["m2"] == "test")].reset_index(drop=True)
+    pairs = pairs[pairs["m1"].isin(["test", "360"]) & pairs["m2"].isin(["test", "360"])]
+    pairs = pairs.reset_index(drop=True)
     pairs["pair"] = np.arange(len(pairs))
     cat = world.catalog
     teach = cat[[C.ITEM_ID, C.SKILLS, C.LEVEL, C.PREREQUISITES]].explode(C.SKILLS)
@@ -84,19 +87,24 @@ def _learning_effects(world: World) -> tuple[float, float, float, float]:
     unmet_rows = pre.index[~(done_at < pre[C.TIMESTAMP].to_numpy())]
     unmet = cc.index.isin(unmet_rows)
     suitable = ((cc[C.LEVEL] - cc["s1"]).between(-0.05, 0.25)).to_numpy()
-    kind = np.select([suitable & ~unmet, ~suitable], [0, 1], 2)
-    counts = np.zeros((len(pairs), 3))
+    has_pre = (cc[C.PREREQUISITES].map(len) > 0).to_numpy()
+    # kinds: 0 suitable, no prerequisite items; 1 suitable, prerequisites met;
+    # 2 suitable, prerequisites unmet; 3 unsuitable level
+    kind = np.select([~suitable, unmet, has_pre], [3, 2, 1], 0)
+    counts = np.zeros((len(pairs), 4))
     np.add.at(counts, (cc["pair"].to_numpy(), kind), 1.0)
     practised = counts.sum(axis=1) > 0
     days = (pairs["t2"] - pairs["t1"]).dt.total_seconds().to_numpy() / 86_400
     delta = (pairs["s2"] - pairs["s1"]).to_numpy()
     X = np.column_stack([np.ones(len(pairs)), counts, days / 90.0, pairs["s1"].to_numpy()])
     coef = np.linalg.lstsq(X, delta, rcond=None)[0]
+    n_suitable = counts[:, 0].sum() + counts[:, 1].sum()
+    suitable_gain = (coef[1] * counts[:, 0].sum() + coef[2] * counts[:, 1].sum()) / n_suitable
     # forgetting: only pairs without practice of the skill in between
     idle = ~practised
     Xf = np.column_stack([np.ones(idle.sum()), days[idle] / 90.0, pairs["s1"].to_numpy()[idle]])
     coef_f = np.linalg.lstsq(Xf, delta[idle], rcond=None)[0]
-    return float(coef[1]), float(coef[2]), float(coef[3]), float(coef_f[1])
+    return float(suitable_gain), float(coef[4]), float(coef[2]), float(coef[3]), float(coef_f[1])
 
 
 def _collaborative(world: World, k: int = 20, seed: int = 0) -> tuple[float, float]:
@@ -170,7 +178,9 @@ def _language_and_priorities(world: World) -> tuple[float, float, float, float]:
 
 def measure_structure(world: World) -> StructureReport:
     """Measure every structural property of :class:`StructureReport` on ``world``."""
-    suitable, unsuitable, unmet, forgetting = _learning_effects(world)
+    suitable, unsuitable, met, unmet, forgetting = _learning_effects(world)
     cf, pop = _collaborative(world)
     own, mine, local, lift = _language_and_priorities(world)
-    return StructureReport(suitable, unsuitable, unmet, forgetting, cf, pop, own, mine, local, lift)
+    return StructureReport(
+        suitable, unsuitable, met, unmet, forgetting, cf, pop, own, mine, local, lift
+    )
