@@ -9,6 +9,8 @@ from pathfinder.errors import (
     PathfinderError,
     UnknownLearnerError,
 )
+from pathfinder.recommender import Recommender, RecommenderConfig
+from pathfinder.schemas import RecommendRequest, RecommendResponse
 
 __all__ = [
     "ConfigError",
@@ -17,6 +19,10 @@ __all__ = [
     "ModelLoadError",
     "NotFittedError",
     "PathfinderError",
+    "RecommendRequest",
+    "RecommendResponse",
+    "Recommender",
+    "RecommenderConfig",
     "UnknownLearnerError",
     "World",
     "load_world",

@@ -16,6 +16,7 @@ __all__ = [
     "ModelLoadError",
     "NotFittedError",
     "PathfinderError",
+    "TrainingDataError",
     "UnknownLearnerError",
     "ValidationIssue",
 ]
@@ -35,6 +36,10 @@ class NotFittedError(PathfinderError, ValueError):
 
 class ModelLoadError(PathfinderError):
     """Raised when a saved model directory is missing, corrupt, incomplete or incompatible."""
+
+
+class TrainingDataError(PathfinderError):
+    """Raised when the data is too thin to train a component (e.g. no engagement to rank)."""
 
 
 class UnknownLearnerError(PathfinderError, KeyError):

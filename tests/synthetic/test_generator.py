@@ -88,3 +88,23 @@ def test_rejects_unknown_size(tmp_path: Path) -> None:
 def test_loaded_events_reference_the_catalog(tiny_dir: Path) -> None:
     world = load_world(tiny_dir)  # cross-table checks run inside
     assert world.events["event_id"].is_unique
+
+
+def test_output_does_not_depend_on_hash_seed_or_blas_threads(
+    tiny_dir: Path, tmp_path: Path
+) -> None:
+    """Set iteration order and BLAS threading must not leak into the world (CI runs elsewhere)."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import TINY_SEED
+
+    out = tmp_path / "other_process"
+    env = {**os.environ, "PYTHONHASHSEED": "12345", "OPENBLAS_NUM_THREADS": "2"}
+    code = (
+        f"from pathlib import Path; from pathfinder.synthetic import generate; "
+        f"generate('tiny', {TINY_SEED}, Path({str(out)!r}))"
+    )
+    subprocess.run([sys.executable, "-c", code], env=env, check=True)
+    assert _bytes(out) == _bytes(tiny_dir)

@@ -349,7 +349,7 @@ def write_table(df: pd.DataFrame, path: Path) -> None:
     frame = df.copy()
     if C.GAINS in frame.columns:
         frame[C.SKILLS] = [
-            [f"{s}{C.GAIN_SEPARATOR}{g:.2f}" for s, g in zip(ss, gg, strict=True)]
+            [f"{s}{C.GAIN_SEPARATOR}{g:g}" for s, g in zip(ss, gg, strict=True)]
             for ss, gg in zip(frame[C.SKILLS], frame[C.GAINS], strict=True)
         ]
         frame = frame.drop(columns=[C.GAINS])

@@ -252,7 +252,7 @@ def make_catalog(
         else:
             scope = C.GLOBAL_SCOPE
             others = {lg for r in fw.regions for lg in r.languages if lg != "en"}
-            langs = ["en", *sorted(lg for lg in others if rng.random() < 0.35)]
+            langs = ["en", *(lg for lg in sorted(others) if rng.random() < 0.35)]
         domain = domain_of[sid]
         partner = f"{domain}-academy" if rng.random() < 0.6 else ("globallearn", "skillhub")[i % 2]
         capacity = {"coaching": 4 + size.learners // 200, "project": 2 + size.learners // 400}

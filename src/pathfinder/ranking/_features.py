@@ -1,0 +1,98 @@
+"""Per-(learner, item) ranking features, shared by training and the per-request hot path."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from pathfinder.catalog import CatalogArrays
+
+__all__ = ["RANK_FEATURES", "LearnerView", "rank_features"]
+
+RANK_FEATURES = (
+    "gap_coverage",
+    "gap_coverage_fit",
+    "cf_score",
+    "level_minus_proficiency",
+    "modality",
+    "duration_min",
+    "language_rank",
+    "prerequisite_items_ready",
+    "prerequisite_skills_ready",
+    "popularity_global",
+    "popularity_group",
+    "domain",
+    "is_local",
+    "priority_primary",
+    "proficiency_primary",
+    "uncertainty_primary",
+)
+CATEGORICAL = ("modality", "domain")
+
+
+@dataclass(frozen=True)
+class LearnerView:
+    """What the features need to know about one learner at one time (arrays over skills)."""
+
+    proficiency: np.ndarray
+    sd: np.ndarray
+    weighted_gaps: np.ndarray
+    priority: np.ndarray
+    skill_ready: np.ndarray
+    """Per skill: min over its prerequisite skills of min(1, proficiency / mastery); 1 if none."""
+    completed: np.ndarray
+    """Bool over items."""
+    cf: np.ndarray
+    """CF score over items."""
+    popularity_group: np.ndarray
+    """Over items."""
+    language_rank: np.ndarray
+    """Over items: 0 = learner's language, 1.. = fallback order, large = not offered."""
+
+
+def skill_readiness(
+    proficiency: np.ndarray, prereq_lists: list[np.ndarray], mastery: float
+) -> np.ndarray:
+    """Per skill, how ready its prerequisite skills are (see :class:`LearnerView`)."""
+    ratio = np.minimum(1.0, proficiency / mastery)
+    return np.array([ratio[q].min() if len(q) else 1.0 for q in prereq_lists])
+
+
+def rank_features(
+    items: np.ndarray,
+    view: LearnerView,
+    catalog: CatalogArrays,
+    popularity_global: np.ndarray,
+    zpd_offset: float,
+    zpd_width: float,
+) -> np.ndarray:
+    """Feature matrix of shape (len(items), len(RANK_FEATURES)), float32."""
+    gains = catalog.gains[items]
+    level = catalog.level[items]
+    fit = np.exp(-(((level[:, None] - view.proficiency[None, :] - zpd_offset) / zpd_width) ** 2))
+    primary = catalog.primary[items]
+    pm = catalog.prerequisite_matrix[items]
+    n_pre = np.asarray(pm.sum(axis=1)).ravel()
+    done_pre = pm @ view.completed.astype(float)
+    items_ready = np.where(n_pre > 0, done_pre / np.maximum(n_pre, 1), 1.0)
+    return np.column_stack(
+        [
+            gains @ view.weighted_gaps,
+            (gains * fit) @ view.weighted_gaps,
+            view.cf[items],
+            level - view.proficiency[primary],
+            catalog.modality[items],
+            catalog.duration_min[items],
+            view.language_rank[items],
+            items_ready,
+            view.skill_ready[primary],
+            popularity_global[items],
+            view.popularity_group[items],
+            catalog.domain[items],
+            catalog.scope[items] >= 0,
+            view.priority[primary],
+            view.proficiency[primary],
+            view.sd[primary],
+        ]
+    ).astype(np.float32)

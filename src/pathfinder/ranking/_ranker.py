@@ -1,0 +1,95 @@
+"""LightGBM LambdaRank over per-(learner, item) features."""
+
+from __future__ import annotations
+
+import lightgbm as lgb
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from pathfinder.errors import ModelLoadError, NotFittedError
+from pathfinder.ranking._features import CATEGORICAL, RANK_FEATURES
+
+__all__ = ["PathRanker", "RankerConfig"]
+
+
+class RankerConfig(BaseModel):
+    """Hyper-parameters of :class:`PathRanker`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    rounds: int = Field(100, ge=1, le=5000, description="Boosting rounds.")
+    num_leaves: int = Field(15, ge=4, le=1024)
+    learning_rate: float = Field(0.05, gt=0, le=1)
+    min_data_in_leaf: int = Field(20, ge=1)
+    label_gain: tuple[float, ...] = Field(
+        (0.0, 1.0, 3.0, 7.0),
+        description="Gain per label: 0 none, 1 launched, 2 completed, 3 completed + measured gain.",
+    )
+    seed: int = Field(0, ge=0)
+
+
+class PathRanker:
+    """Ranks candidate items for one learner (LightGBM ``lambdarank``).
+
+    Parameters
+    ----------
+    config : RankerConfig, optional
+    """
+
+    def __init__(self, config: RankerConfig | None = None) -> None:
+        self.config = config or RankerConfig()
+
+    def fit(self, X: np.ndarray, y: np.ndarray, group_sizes: np.ndarray) -> PathRanker:
+        """Fit on features ``X`` (n, n_features), labels ``y`` in 0..3 and query group sizes."""
+        cfg = self.config
+        data = lgb.Dataset(
+            X,
+            y,
+            group=group_sizes,
+            feature_name=list(RANK_FEATURES),
+            categorical_feature=list(CATEGORICAL),
+            free_raw_data=True,
+        )
+        params = {
+            "objective": "lambdarank",
+            "metric": "ndcg",
+            "eval_at": [10],
+            "num_leaves": cfg.num_leaves,
+            "learning_rate": cfg.learning_rate,
+            "min_data_in_leaf": cfg.min_data_in_leaf,
+            "label_gain": list(cfg.label_gain),
+            "seed": cfg.seed,
+            "deterministic": True,
+            "num_threads": 1,
+            "verbose": -1,
+        }
+        self.booster_ = lgb.train(params, data, num_boost_round=cfg.rounds)
+        return self
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Scores (higher is better), shape (n,). Calls the native booster, one thread."""
+        if not hasattr(self, "booster_"):
+            raise NotFittedError("PathRanker is not fitted: call fit() or load a bundle")
+        return np.asarray(self.booster_.predict(X, num_threads=1), dtype=float)
+
+    def feature_importance(self) -> dict[str, float]:
+        """Total gain per feature."""
+        gain = self.booster_.feature_importance(importance_type="gain")
+        return dict(zip(RANK_FEATURES, map(float, gain), strict=True))
+
+    def to_text(self) -> str:
+        return str(self.booster_.model_to_string())
+
+    @classmethod
+    def from_text(cls, text: str, config: RankerConfig | None = None) -> PathRanker:
+        ranker = cls(config)
+        try:
+            ranker.booster_ = lgb.Booster(model_str=text)
+        except lgb.basic.LightGBMError as err:
+            raise ModelLoadError(f"ranker model is not a valid LightGBM text model: {err}") from err
+        if ranker.booster_.feature_name() != list(RANK_FEATURES):
+            raise ModelLoadError(
+                f"ranker was trained on features {ranker.booster_.feature_name()}, "
+                f"this version uses {list(RANK_FEATURES)}; retrain the model"
+            )
+        return ranker
