@@ -16,10 +16,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## demo: generate the small synthetic world, validate it and print its summary
+## demo: generate + validate the small world, train (MLflow run), register and promote the champion
 demo: install
 	$(BIN)/pathfinder generate --size small --seed 42 --out $(DEMO)
 	$(BIN)/pathfinder validate $(DEMO)
+	$(BIN)/pathfinder train --config experiments/demo.toml
+	$(BIN)/pathfinder promote
 
 ## test: the whole suite (what CI runs)
 test: install
@@ -40,4 +42,4 @@ bench: install
 	$(BIN)/python benchmarks/bench_generate.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(DEMO)
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(DEMO) mlflow.db mlartifacts

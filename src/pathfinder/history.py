@@ -48,7 +48,7 @@ def days(ts: pd.Series | pd.DatetimeIndex) -> np.ndarray:
 
 def from_days(t: float) -> dt.datetime:
     """Float days since the epoch -> aware UTC datetime."""
-    return (_EPOCH + pd.Timedelta(days=float(t))).to_pydatetime()
+    return (_EPOCH + pd.Timedelta(days=float(t))).floor("us").to_pydatetime()
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,9 @@ from pathlib import Path
 import click
 
 from pathfinder.cli._app import cli
-from pathfinder.config import load_config
+from pathfinder.config import load_config, load_spec_parts
 from pathfinder.data import load_world
+from pathfinder.evaluation import evaluate
 from pathfinder.recommender import Recommender
 from pathfinder.schemas import RecommendRequest
 
@@ -123,3 +124,72 @@ def recommend_cmd(
             f"  {s.position:>2} {s.week + 1:>3} {s.item_id:<8} {s.modality:<13} "
             f"{s.duration_min:>5.0f} {s.language:<4} {s.title}: {s.reason}"
         )
+
+
+@cli.command("evaluate")
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Data directory; simulated learning gain needs a generated world's truth/.",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="TOML file: [model] hyper-parameters, [evaluation] split settings.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write evaluation.json and evaluation.md here.",
+)
+def evaluate_cmd(data_dir: Path, config_file: Path | None, out: Path | None) -> None:
+    """Temporal-split evaluation of the model against every baseline (Markdown table)."""
+    model_cfg, eval_cfg = load_spec_parts(config_file)
+    result = evaluate(load_world(data_dir), model_cfg, eval_cfg)
+    if out is not None:
+        result.write(out)
+    click.echo(result.to_markdown())
+
+
+@cli.command("train")
+@click.option(
+    "--config",
+    "spec_file",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Experiment spec (TOML), e.g. experiments/baseline.toml.",
+)
+def train_cmd(spec_file: Path) -> None:
+    """Evaluate, log to MLflow and register a model as 'challenger' from an experiment spec."""
+    from pathfinder.tracking import configure_tracking, train
+
+    result = train(spec_file)
+    uri = configure_tracking()
+    click.echo(result.result.to_markdown())
+    click.echo(f"MLflow run {result.run_id} (experiment {result.experiment_id}) at {uri}")
+    if result.version:
+        click.echo(f"registered pathfinder version {result.version} as 'challenger'")
+    click.echo(f"view: mlflow ui --backend-store-uri {uri}")
+
+
+@cli.command("promote")
+@click.option("--name", default="pathfinder", show_default=True, help="Registered model name.")
+@click.option(
+    "--tolerance",
+    type=click.FloatRange(0, 1),
+    default=0.01,
+    show_default=True,
+    help="Largest NDCG@10 loss accepted for a better simulated learning gain.",
+)
+def promote_cmd(name: str, tolerance: float) -> None:
+    """Move 'champion' to the challenger if it beats the champion; say why either way."""
+    from pathfinder.tracking import configure_tracking, promote
+
+    configure_tracking()
+    decision = promote(name, tolerance)
+    click.echo(("promoted: " if decision.promoted else "kept champion: ") + decision.reason)

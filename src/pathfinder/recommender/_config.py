@@ -23,9 +23,11 @@ class TrainingConfig(BaseModel):
     window_days: float = Field(28.0, gt=0, description="Label window after each decision time.")
     max_learners: int = Field(6000, ge=10, description="Learners sampled per decision time.")
     gain_threshold: float = Field(
-        0.02, ge=0, description="Assessment rise over the predicted score that counts as gain."
+        0.05,
+        ge=0,
+        description="Quiz or assessment score above the estimate at decision time that counts "
+        "as measured gain.",
     )
-    pass_score: float = Field(0.6, ge=0, le=1, description="Quiz score that counts as gain.")
     seed: int = Field(0, ge=0)
 
 
@@ -39,6 +41,13 @@ class RecommenderConfig(BaseModel):
     ranker: RankerConfig = Field(default_factory=RankerConfig)
     sequencer: SequencerConfig = Field(default_factory=SequencerConfig)
     training: TrainingConfig = Field(default_factory=TrainingConfig)
+    engagement_weight: float = Field(
+        0.5,
+        ge=0,
+        description="Weight of the LambdaRank engagement score against the log of the expected "
+        "gap closure in the final candidate score; larger favours what learners take, smaller "
+        "what closes gaps (see experiments/engagement_weight.toml).",
+    )
     top_gaps: int = Field(5, ge=1, le=50, description="Gaps listed in a response.")
     goal_target: float = Field(
         0.8, gt=0, le=1, description="Target of a requested goal skill the role sets none for."

@@ -7,6 +7,8 @@ import hashlib
 import json
 import logging
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -25,16 +27,36 @@ from pathfinder.history import (
     from_days,
     skill_observations,
 )
-from pathfinder.ranking import PathRanker
+from pathfinder.ranking import RANK_FEATURES, PathRanker
 from pathfinder.recommender._capacity import CapacityLedger
 from pathfinder.recommender._config import RecommenderConfig
-from pathfinder.recommender._engine import LearnerSnapshot
+from pathfinder.recommender._engine import Engine, LearnerSnapshot
 from pathfinder.recommender._registry import LearnerRegistry
 from pathfinder.recommender._training import Population, build_engine, ranker_examples
 from pathfinder.schemas import GapOut, RecommendRequest, RecommendResponse, StepOut
 from pathfinder.sequencing import LearnerContext, PathSequencer, PlannedStep
 
-__all__ = ["Recommender"]
+__all__ = ["Policy", "PolicyView", "Recommender"]
+
+
+@dataclass(frozen=True)
+class PolicyView:
+    """What a candidate policy sees for one request."""
+
+    engine: Engine
+    snapshot: LearnerSnapshot
+    user: np.ndarray
+    """CF factors of the learner (zeros for a cold start)."""
+    completed: set[int]
+    excluded: set[int]
+
+    def eligible(self) -> np.ndarray:
+        """Items in scope, in an acceptable language, neither completed nor excluded."""
+        return self.engine.eligible(self.snapshot, self.completed, self.excluded)
+
+
+#: Chooses candidate item positions and their scores (higher is better) for one request.
+Policy = Callable[[PolicyView], tuple[np.ndarray, np.ndarray]]
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +132,11 @@ class Recommender:
         digest.update(f"{world.framework.version}|{self.clock_:.6f}".encode())
         digest.update(str(world.summary()).encode())
         return f"{world.framework.version}-{digest.hexdigest()[:10]}"
+
+    def reset_capacity(self) -> None:
+        """Release every seat held by served paths (e.g. between evaluation runs)."""
+        self._check()
+        self.ledger_ = CapacityLedger(self.engine_.catalog.capacity)
 
     def _ready(self) -> None:
         self.sequencer_ = PathSequencer(self.config.sequencer)
@@ -228,6 +255,24 @@ class Recommender:
         ConfigError
             A goal skill, excluded item, role or region the framework does not know.
         """
+        return self.recommend_with(request, self._model_policy)
+
+    def _model_policy(self, view: PolicyView) -> tuple[np.ndarray, np.ndarray]:
+        cands, X = self.engine_.score_view(view.snapshot, view.user, view.completed, view.excluded)
+        if not len(cands):
+            return cands, np.zeros(0)
+        # log expected gap closure (weighted gap x gain x level fit) plus the weighted
+        # LambdaRank engagement score: a path should be both taken and worth taking
+        closure = X[:, RANK_FEATURES.index("gap_coverage_fit")].astype(float)
+        engagement = self.ranker_.predict(X)
+        return cands, self.config.engagement_weight * engagement + np.log(closure + 1e-4)
+
+    def recommend_with(self, request: RecommendRequest, policy: Policy) -> RecommendResponse:
+        """Like :meth:`recommend`, with ``policy`` choosing and scoring the candidates.
+
+        Offline evaluation passes baseline policies (random, popularity, CF only, gap rule)
+        here, so every policy goes through the same gaps, eligibility and sequencer.
+        """
         self._check()
         req = request
         eng = self.engine_
@@ -237,8 +282,8 @@ class Recommender:
         excluded = set(self._codes(req.exclude_items, self.item_index_, "exclude_items").tolist())
         snap = eng.snapshot(row, role, region, language, t, goals)
         completed = self.registry_.completed[row] if row is not None else set()
-        cands, X = eng.score_view(snap, self._user_vector(row), completed, excluded)
-        scores = self.ranker_.predict(X) if len(cands) else np.zeros(0)
+        view = PolicyView(eng, snap, self._user_vector(row), completed, excluded)
+        cands, scores = policy(view)
         order = np.lexsort((cands, -scores))
         steps = self._sequence(req, snap, row, completed, excluded, cands[order], scores[order], t)
         return self._response(req, snap, steps, t, degraded=False, cold=row is None)

@@ -82,16 +82,16 @@ def _completed_before(events: EventArrays, n_learners: int) -> list[set[int]]:
 
 
 def _labels(
-    window: EventArrays, window_asm: AssessmentArrays, pass_score: float
+    window: EventArrays, window_asm: AssessmentArrays
 ) -> tuple[
     dict[int, dict[int, int]],
     dict[int, list[tuple[int, float, float]]],
     dict[int, dict[int, float]],
-    set[tuple[int, int]],
+    dict[tuple[int, int], float],
 ]:
     launched: dict[int, dict[int, int]] = defaultdict(dict)
     completed_at: dict[int, dict[int, float]] = defaultdict(dict)
-    passed: set[tuple[int, int]] = set()
+    quiz: dict[tuple[int, int], float] = {}
     for learner, item, verb, t, score in zip(
         window.learner.tolist(),
         window.item.tolist(),
@@ -103,8 +103,8 @@ def _labels(
         launched[learner].setdefault(item, 1)
         if verb == VERB["completed"]:
             completed_at[learner].setdefault(item, t)
-        elif verb == VERB["passed"] and score >= pass_score:
-            passed.add((learner, item))
+        elif verb in (VERB["passed"], VERB["failed"]) and score == score:
+            quiz.setdefault((learner, item), score)
     assessed: dict[int, list[tuple[int, float, float]]] = defaultdict(list)
     for learner, skill, t, score in zip(
         window_asm.learner.tolist(),
@@ -114,7 +114,7 @@ def _labels(
         strict=True,
     ):
         assessed[learner].append((skill, t, score))
-    return launched, assessed, completed_at, passed
+    return launched, assessed, completed_at, quiz
 
 
 def ranker_examples(
@@ -130,8 +130,8 @@ def ranker_examples(
 
     At decision time ``td`` every feature comes from evidence before ``td`` (engines are refitted
     on it); labels come from ``[td, td + window)``: 1 launched, 2 completed, 3 completed and
-    followed by measured gain (a passed quiz, or a later assessment of a taught skill above the
-    estimate at ``td`` by ``gain_threshold``).
+    followed by measured gain: the item's quiz score, or a later assessment of a skill it teaches,
+    above the estimate of that skill at ``td`` by ``gain_threshold``.
     """
     tc = config.training
     rng = np.random.default_rng(tc.seed)
@@ -141,10 +141,9 @@ def ranker_examples(
         engine, _ = build_engine(framework, catalog, people, events, assessments, td, config)
         before = events.before(td)
         completed = _completed_before(before, len(people.ids))
-        launched, assessed, completed_at, passed = _labels(
+        launched, assessed, completed_at, quiz = _labels(
             events.between(td, td + tc.window_days),
             assessments.between(td, td + tc.window_days),
-            tc.pass_score,
         )
         active = np.array(sorted(launched))
         if len(active) > tc.max_learners:
@@ -163,7 +162,8 @@ def ranker_examples(
                 y[j] = 1
                 if item in done:
                     y[j] = 2
-                    if (row, item) in passed or any(
+                    measured = quiz.get((row, item), -1.0) - snap.proficiency[catalog.primary[item]]
+                    if measured >= tc.gain_threshold or any(
                         catalog.gains[item, s] > 0
                         and t > done[item]
                         and score - snap.proficiency[s] >= tc.gain_threshold
