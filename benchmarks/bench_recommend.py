@@ -59,18 +59,28 @@ def main() -> None:
     base = _timed(rec.fallback, requests)
     steps = np.mean([len(rec.recommend(r).steps) for r in requests[:200]])
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"| world | {args.size} (seed {args.seed}): {len(world.learners):,} learners, "
-          f"{len(world.catalog):,} items, {len(world.framework.skills)} skills |")
+    print(
+        f"| world | {args.size} (seed {args.seed}): {len(world.learners):,} learners, "
+        f"{len(world.catalog):,} items, {len(world.framework.skills)} skills |"
+    )
     print("|---|---|")
-    print(f"| fit (all components, {rec.training_summary_['queries']:,} ranker queries) | "
-          f"{fit_s:.1f} s |")
+    print(
+        f"| fit (all components, {rec.training_summary_['queries']:,} ranker queries) | "
+        f"{fit_s:.1f} s |"
+    )
     print(f"| bundle load | {load_s:.2f} s |")
-    print(f"| recommend p50 / p99 / max ({args.learners:,} learners, 1 thread) | "
-          f"{np.percentile(lat, 50):.2f} / {np.percentile(lat, 99):.2f} / {lat.max():.2f} ms |")
-    print(f"| fallback path p50 / p99 (baseline) | {np.percentile(base, 50):.2f} / "
-          f"{np.percentile(base, 99):.2f} ms |")
-    print(f"| p99 ratio recommend / fallback | {np.percentile(lat, 99) / np.percentile(base, 99):.2f}"
-          " |")
+    print(
+        f"| recommend p50 / p99 / max ({args.learners:,} learners, 1 thread) | "
+        f"{np.percentile(lat, 50):.2f} / {np.percentile(lat, 99):.2f} / {lat.max():.2f} ms |"
+    )
+    print(
+        f"| fallback path p50 / p99 (baseline) | {np.percentile(base, 50):.2f} / "
+        f"{np.percentile(base, 99):.2f} ms |"
+    )
+    print(
+        f"| p99 ratio recommend / fallback | {np.percentile(lat, 99) / np.percentile(base, 99):.2f}"
+        " |"
+    )
     print(f"| mean steps per path | {steps:.1f} |")
     print(f"| peak RSS | {peak:,.0f} MB |")
 

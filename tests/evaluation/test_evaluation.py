@@ -92,7 +92,7 @@ def test_evaluate_on_tiny_reports_every_policy(tiny_world: World) -> None:
     assert len(res.gain_curves["model"]) == res.split["horizon_weeks"] + 1
     md = res.to_markdown()
     assert "| model |" in md and "| gap_rule |" in md and "MAE" in md
-    assert res.metrics()["model.ndcg@10"] == res.ranking["model"]["ndcg@10"]
+    assert res.metrics()["model.ndcg_at_10"] == res.ranking["model"]["ndcg@10"]
 
 
 def test_learned_skill_state_beats_the_last_score_baseline(small_world: World) -> None:

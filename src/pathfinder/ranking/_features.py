@@ -27,7 +27,11 @@ RANK_FEATURES = (
     "priority_primary",
     "proficiency_primary",
     "uncertainty_primary",
+    "ready_gap_coverage_fit",
 )
+#: Weight of a skill's gap while its prerequisite skills are below the framework's mastery:
+#: the framework says to learn those first, so teaching the skill now closes little.
+UNREADY_WEIGHT = 0.3
 CATEGORICAL = ("modality", "domain")
 
 
@@ -76,10 +80,12 @@ def rank_features(
     n_pre = np.asarray(pm.sum(axis=1)).ravel()
     done_pre = pm @ view.completed.astype(float)
     items_ready = np.where(n_pre > 0, done_pre / np.maximum(n_pre, 1), 1.0)
+    ready_gaps = view.weighted_gaps * np.where(view.skill_ready >= 1.0, 1.0, UNREADY_WEIGHT)
+    coverage_fit = gains * fit
     return np.column_stack(
         [
             gains @ view.weighted_gaps,
-            (gains * fit) @ view.weighted_gaps,
+            coverage_fit @ view.weighted_gaps,
             view.cf[items],
             level - view.proficiency[primary],
             catalog.modality[items],
@@ -94,5 +100,6 @@ def rank_features(
             view.priority[primary],
             view.proficiency[primary],
             view.sd[primary],
+            coverage_fit @ ready_gaps,
         ]
     ).astype(np.float32)

@@ -45,6 +45,8 @@ class PolicyView:
 
     engine: Engine
     snapshot: LearnerSnapshot
+    row: int | None
+    """The learner's row in the model (None for a cold start)."""
     user: np.ndarray
     """CF factors of the learner (zeros for a cold start)."""
     completed: set[int]
@@ -261,9 +263,10 @@ class Recommender:
         cands, X = self.engine_.score_view(view.snapshot, view.user, view.completed, view.excluded)
         if not len(cands):
             return cands, np.zeros(0)
-        # log expected gap closure (weighted gap x gain x level fit) plus the weighted
+        # log expected gap closure (weighted gap x gain x level fit, discounted where the
+        # framework's prerequisite skills are not yet mastered) plus the weighted
         # LambdaRank engagement score: a path should be both taken and worth taking
-        closure = X[:, RANK_FEATURES.index("gap_coverage_fit")].astype(float)
+        closure = X[:, RANK_FEATURES.index("ready_gap_coverage_fit")].astype(float)
         engagement = self.ranker_.predict(X)
         return cands, self.config.engagement_weight * engagement + np.log(closure + 1e-4)
 
@@ -282,7 +285,7 @@ class Recommender:
         excluded = set(self._codes(req.exclude_items, self.item_index_, "exclude_items").tolist())
         snap = eng.snapshot(row, role, region, language, t, goals)
         completed = self.registry_.completed[row] if row is not None else set()
-        view = PolicyView(eng, snap, self._user_vector(row), completed, excluded)
+        view = PolicyView(eng, snap, row, self._user_vector(row), completed, excluded)
         cands, scores = policy(view)
         order = np.lexsort((cands, -scores))
         steps = self._sequence(req, snap, row, completed, excluded, cands[order], scores[order], t)
