@@ -13,9 +13,13 @@ from dataclasses import dataclass
 __all__ = [
     "ConfigError",
     "DataValidationError",
+    "EventConflictError",
     "ModelLoadError",
     "NotFittedError",
     "PathfinderError",
+    "StatementConflictError",
+    "StoreError",
+    "StoreUnavailableError",
     "TrainingDataError",
     "UnknownLearnerError",
     "ValidationIssue",
@@ -90,3 +94,44 @@ class DataValidationError(PathfinderError):
         if more > 0:
             shown += f"\n... and {more} more"
         super().__init__(shown)
+
+
+class StoreError(PathfinderError):
+    """Raised when the event store refuses or fails an operation (base of the store errors)."""
+
+
+class StoreUnavailableError(StoreError):
+    """Raised when the event store's database cannot be reached, opened or written (HTTP 503)."""
+
+
+class EventConflictError(StoreError):
+    """Raised when an event id is already stored, or repeated in a batch, with different content."""
+
+    def __init__(self, event_ids: Sequence[str]) -> None:
+        self.event_ids = list(event_ids)
+        shown = ", ".join(self.event_ids[:10])
+        more = len(self.event_ids) - 10
+        if more > 0:
+            shown += f" and {more} more"
+        super().__init__(
+            f"event id(s) {shown} already stored with different content; events are "
+            "immutable, so resend the original content or use a new event_id "
+            "(nothing of this batch was stored)"
+        )
+
+    def __reduce__(self) -> tuple[type[EventConflictError], tuple[list[str]]]:
+        return type(self), (self.event_ids,)
+
+
+class StatementConflictError(StoreError):
+    """Raised when an xAPI statement id is already stored with different content."""
+
+    def __init__(self, statement_id: str) -> None:
+        self.statement_id = statement_id
+        super().__init__(
+            f"xAPI statement {statement_id!r} is already stored with different content; "
+            "statements are immutable, so send a new statement id (or void the old statement)"
+        )
+
+    def __reduce__(self) -> tuple[type[StatementConflictError], tuple[str]]:
+        return type(self), (self.statement_id,)

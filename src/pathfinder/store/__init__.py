@@ -1,0 +1,10 @@
+"""The durable event store: events, assessments and xAPI statements (DESIGN §3, §7, §8).
+
+One interface, :class:`EventStore`, two backends chosen by URL with :func:`open_store`:
+SQLite (embedded default) and PostgreSQL (production).
+"""
+
+from pathfinder.store._base import AppendResult, EventStore
+from pathfinder.store._factory import open_store
+
+__all__ = ["AppendResult", "EventStore", "open_store"]
