@@ -48,7 +48,7 @@ def days(ts: pd.Series | pd.DatetimeIndex) -> np.ndarray:
 
 def from_days(t: float) -> dt.datetime:
     """Float days since the epoch -> aware UTC datetime."""
-    return (_EPOCH + pd.Timedelta(days=float(t))).floor("us").to_pydatetime()
+    return dt.datetime.fromtimestamp(round(float(t) * 86_400.0, 6), tz=dt.UTC)
 
 
 @dataclass(frozen=True)

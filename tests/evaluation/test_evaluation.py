@@ -108,16 +108,7 @@ def test_shifting_events_after_t_changes_no_training_feature(tiny_world: World) 
     """Leakage: features and labels at fit time T use nothing after T."""
     fw = tiny_world.framework
     catalog = CatalogArrays.from_frame(tiny_world.catalog, fw)
-    people = Population(
-        ids=tiny_world.learners[C.LEARNER_ID].tolist(),
-        role=tiny_world.learners[C.ROLE]
-        .map({r: k for k, r in enumerate(fw.role_ids)})
-        .to_numpy(np.int64),
-        region=tiny_world.learners[C.REGION]
-        .map({r: k for k, r in enumerate(fw.region_ids)})
-        .to_numpy(np.int64),
-        language=tiny_world.learners[C.LANGUAGE].tolist(),
-    )
+    people = Population.from_world(tiny_world)
     index = {lid: k for k, lid in enumerate(people.ids)}
     events = EventArrays.from_frame(tiny_world.events, index, catalog.index_of())
     asm = AssessmentArrays.from_frame(

@@ -88,16 +88,7 @@ class Recommender:
         started = time.perf_counter()
         fw = world.framework
         catalog = CatalogArrays.from_frame(world.catalog, fw)
-        people = Population(
-            ids=world.learners[C.LEARNER_ID].tolist(),
-            role=world.learners[C.ROLE]
-            .map({r: k for k, r in enumerate(fw.role_ids)})
-            .to_numpy(dtype=np.int64),
-            region=world.learners[C.REGION]
-            .map({r: k for k, r in enumerate(fw.region_ids)})
-            .to_numpy(dtype=np.int64),
-            language=world.learners[C.LANGUAGE].tolist(),
-        )
+        people = Population.from_world(world)
         index = {learner: k for k, learner in enumerate(people.ids)}
         events = EventArrays.from_frame(world.events, index, catalog.index_of())
         assessments = AssessmentArrays.from_frame(
@@ -403,7 +394,7 @@ class Recommender:
             if snap.weighted_gap[s] > 0
         ]
         gaps = [
-            GapOut(
+            GapOut.model_construct(
                 skill=skills[s],
                 current=round(float(snap.proficiency[s]), 4),
                 uncertainty=round(float(snap.sd[s]), 4),
@@ -418,7 +409,7 @@ class Recommender:
         for k, step in enumerate(steps):
             i = step.item
             out.append(
-                StepOut(
+                StepOut.model_construct(
                     position=k + 1,
                     item_id=str(cat.item_ids[i]),
                     title=cat.titles[i],
@@ -434,7 +425,7 @@ class Recommender:
                     reason=self._reason(step, snap),
                 )
             )
-        return RecommendResponse(
+        return RecommendResponse.model_construct(
             learner_id=req.learner_id,
             model_version=self.model_version_,
             framework_version=fw.version,

@@ -11,7 +11,8 @@ from scipy import sparse
 
 from pathfinder.candidates import CFModel, group_popularity
 from pathfinder.catalog import CatalogArrays
-from pathfinder.data import Framework
+from pathfinder.data import Framework, World
+from pathfinder.data import columns as C
 from pathfinder.errors import TrainingDataError
 from pathfinder.history import (
     DEFAULT_CONFIDENCE,
@@ -38,6 +39,20 @@ class Population:
     role: np.ndarray
     region: np.ndarray
     language: list[str]
+
+    @classmethod
+    def from_world(cls, world: World) -> Population:
+        fw, people = world.framework, world.learners
+        return cls(
+            ids=people[C.LEARNER_ID].tolist(),
+            role=people[C.ROLE]
+            .map({r: k for k, r in enumerate(fw.role_ids)})
+            .to_numpy(dtype=np.int64),
+            region=people[C.REGION]
+            .map({r: k for k, r in enumerate(fw.region_ids)})
+            .to_numpy(dtype=np.int64),
+            language=people[C.LANGUAGE].tolist(),
+        )
 
 
 def build_engine(
