@@ -80,6 +80,17 @@ class CatalogArrays:
             (np.ones(len(rows)), (rows, cols)), shape=(self.n_items, self.n_items)
         )
 
+    @cached_property
+    def teaching(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The non-zero (item, skill, nominal gain) triples of ``gains``, ordered by item."""
+        items, skills = np.nonzero(self.gains)
+        return items, skills, self.gains[items, skills]
+
+    @cached_property
+    def prerequisite_count(self) -> np.ndarray:
+        """Number of prerequisite items per item, shape (n_items,)."""
+        return np.array([len(p) for p in self.prerequisites], dtype=float)
+
     def index_of(self) -> dict[str, int]:
         """Item id -> position."""
         return {str(item): k for k, item in enumerate(self.item_ids)}

@@ -19,15 +19,14 @@ def gap_scores(
     """How much each item closes the weighted gaps at a level that suits the learner.
 
     ``sum_s gaps[s] * gain[i, s] * exp(-((level_i - p_s - offset) / width)²)``, shape (n_items,).
-    Only skills with a gap are visited, so the cost scales with the number of gaps.
+    Computed over the catalogue's (item, skill) teaching pairs, so the cost is O(pairs).
     """
-    skills = np.flatnonzero(gaps > 0)
-    if len(skills) == 0:
-        return np.zeros(catalog.n_items)
-    fit = np.exp(
-        -(((catalog.level[:, None] - proficiency[None, skills] - zpd_offset) / zpd_width) ** 2)
-    )
-    return (catalog.gains[:, skills] * fit) @ gaps[skills]
+    items, skills, gain = catalog.teaching
+    weight = gaps[skills]
+    live = weight > 0
+    items, skills, gain, weight = items[live], skills[live], gain[live], weight[live]
+    fit = np.exp(-(((catalog.level[items] - proficiency[skills] - zpd_offset) / zpd_width) ** 2))
+    return np.bincount(items, gain * fit * weight, minlength=catalog.n_items)
 
 
 def group_popularity(

@@ -76,9 +76,8 @@ def rank_features(
     level = catalog.level[items]
     fit = np.exp(-(((level[:, None] - view.proficiency[None, :] - zpd_offset) / zpd_width) ** 2))
     primary = catalog.primary[items]
-    pm = catalog.prerequisite_matrix[items]
-    n_pre = np.asarray(pm.sum(axis=1)).ravel()
-    done_pre = pm @ view.completed.astype(float)
+    n_pre = catalog.prerequisite_count[items]
+    done_pre = (catalog.prerequisite_matrix @ view.completed.astype(float))[items]
     items_ready = np.where(n_pre > 0, done_pre / np.maximum(n_pre, 1), 1.0)
     ready_gaps = view.weighted_gaps * np.where(view.skill_ready >= 1.0, 1.0, UNREADY_WEIGHT)
     coverage_fit = gains * fit

@@ -23,7 +23,7 @@ class SkillStateConfig(BaseModel):
     zpd_offset: float = Field(0.1, description="Item level above proficiency that teaches best.")
     zpd_width: float = Field(0.2, gt=0, description="Width of the level-fit curve.")
     quiz_noise_sd: float = Field(0.12, gt=0, description="Noise of a passed/failed quiz score.")
-    gbm_rounds: int = Field(150, ge=10, le=5000, description="Boosting rounds of the correction.")
+    gbm_rounds: int = Field(100, ge=10, le=5000, description="Boosting rounds of the correction.")
     gbm_leaves: int = Field(15, ge=4, le=1024)
     gbm_learning_rate: float = Field(0.05, gt=0, le=1)
     seed: int = Field(0, ge=0)
