@@ -20,9 +20,9 @@ from pathfinder.evaluation import (
     ndcg_at_k,
     recall_at_k,
 )
-from pathfinder.history import AssessmentArrays, EventArrays, days
+from pathfinder.history import days
 from pathfinder.recommender import RecommenderConfig
-from pathfinder.recommender._training import Population, build_engine, ranker_examples
+from pathfinder.recommender._training import build_engine, ranker_examples, world_arrays
 
 
 def test_ranking_metrics_known_answers() -> None:
@@ -107,13 +107,7 @@ def test_learned_skill_state_beats_the_last_score_baseline(small_world: World) -
 def test_shifting_events_after_t_changes_no_training_feature(tiny_world: World) -> None:
     """Leakage: features and labels at fit time T use nothing after T."""
     fw = tiny_world.framework
-    catalog = CatalogArrays.from_frame(tiny_world.catalog, fw)
-    people = Population.from_world(tiny_world)
-    index = {lid: k for k, lid in enumerate(people.ids)}
-    events = EventArrays.from_frame(tiny_world.events, index, catalog.index_of())
-    asm = AssessmentArrays.from_frame(
-        tiny_world.assessments, index, {s: k for k, s in enumerate(fw.skill_ids)}
-    )
+    catalog, people, events, asm = world_arrays(tiny_world)
     t = float(days(pd.Series([tiny_world.events[C.TIMESTAMP].quantile(0.8)]))[0])
     shifted = dataclasses.replace(events, t=np.where(events.t >= t, events.t + 365, events.t))
     shifted_asm = dataclasses.replace(asm, t=np.where(asm.t >= t, asm.t + 365, asm.t))

@@ -289,14 +289,23 @@ def test_a_learner_unknown_at_fit_is_folded_in_from_new_events(
     donor = learners(small_world)[0]
     items = small_world.events.loc[
         (small_world.events[C.LEARNER_ID] == donor) & (small_world.events[C.VERB] == "launched"),
-        C.ITEM_ID].unique()[:6]
+        C.ITEM_ID,
+    ].unique()[:6]
     ts = pd.Timestamp(rec._clock(None) * 86_400, unit="s", tz="UTC")
-    rec.observe_events(pd.DataFrame({
-        C.EVENT_ID: [f"00000000-0000-4000-8000-{k:012d}" for k in range(len(items))],
-        C.LEARNER_ID: ["newcomer"] * len(items), C.ITEM_ID: items,
-        C.VERB: ["completed"] * len(items), C.TIMESTAMP: [ts] * len(items),
-        C.DURATION_S: [600.0] * len(items), C.SCORE: [np.nan] * len(items),
-        C.RATING: [np.nan] * len(items)}))
+    rec.observe_events(
+        pd.DataFrame(
+            {
+                C.EVENT_ID: [f"00000000-0000-4000-8000-{k:012d}" for k in range(len(items))],
+                C.LEARNER_ID: ["newcomer"] * len(items),
+                C.ITEM_ID: items,
+                C.VERB: ["completed"] * len(items),
+                C.TIMESTAMP: [ts] * len(items),
+                C.DURATION_S: [600.0] * len(items),
+                C.SCORE: [np.nan] * len(items),
+                C.RATING: [np.nan] * len(items),
+            }
+        )
+    )
     warm = ask(rec, "newcomer")
     assert rec.user_factors_[rec.registry_.index["newcomer"]].any()
     assert not set(items) & {s.item_id for s in warm.steps if not s.review}

@@ -14,7 +14,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pathfinder.catalog import CatalogArrays
 from pathfinder.data import Priority, World, parse_framework
 from pathfinder.data import columns as C
 from pathfinder.errors import ConfigError, NotFittedError, UnknownLearnerError
@@ -32,7 +31,7 @@ from pathfinder.recommender._capacity import CapacityLedger
 from pathfinder.recommender._config import RecommenderConfig
 from pathfinder.recommender._engine import Engine, LearnerSnapshot
 from pathfinder.recommender._registry import LearnerRegistry
-from pathfinder.recommender._training import Population, build_engine, ranker_examples
+from pathfinder.recommender._training import build_engine, ranker_examples, world_arrays
 from pathfinder.schemas import GapOut, RecommendRequest, RecommendResponse, StepOut
 from pathfinder.sequencing import LearnerContext, PathSequencer, PlannedStep
 
@@ -87,13 +86,7 @@ class Recommender:
         """
         started = time.perf_counter()
         fw = world.framework
-        catalog = CatalogArrays.from_frame(world.catalog, fw)
-        people = Population.from_world(world)
-        index = {learner: k for k, learner in enumerate(people.ids)}
-        events = EventArrays.from_frame(world.events, index, catalog.index_of())
-        assessments = AssessmentArrays.from_frame(
-            world.assessments, index, {s: k for k, s in enumerate(fw.skill_ids)}
-        )
+        catalog, people, events, assessments = world_arrays(world)
         latest = max(events.t.max(initial=0.0), assessments.t.max(initial=0.0))
         t_fit = days(pd.Series([pd.Timestamp(as_of)]))[0] if as_of else latest + 1e-6
         X, y, sizes = ranker_examples(fw, catalog, people, events, assessments, t_fit, self.config)

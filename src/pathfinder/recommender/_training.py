@@ -26,7 +26,7 @@ from pathfinder.recommender._config import RecommenderConfig
 from pathfinder.recommender._engine import Engine
 from pathfinder.skills import SkillStateModel
 
-__all__ = ["Population", "build_engine", "ranker_examples"]
+__all__ = ["Population", "build_engine", "ranker_examples", "world_arrays"]
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,18 @@ class Population:
             .to_numpy(dtype=np.int64),
             language=people[C.LANGUAGE].tolist(),
         )
+
+
+def world_arrays(
+    world: World,
+) -> tuple[CatalogArrays, Population, EventArrays, AssessmentArrays]:
+    """The catalogue, learners, events and assessments of ``world`` as model arrays."""
+    catalog = CatalogArrays.from_frame(world.catalog, world.framework)
+    people = Population.from_world(world)
+    index = {learner: k for k, learner in enumerate(people.ids)}
+    events = EventArrays.from_frame(world.events, index, catalog.index_of())
+    skills = {s: k for k, s in enumerate(world.framework.skill_ids)}
+    return catalog, people, events, AssessmentArrays.from_frame(world.assessments, index, skills)
 
 
 def build_engine(
