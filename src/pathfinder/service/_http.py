@@ -1,0 +1,206 @@
+"""The HTTP API (FastAPI) over :class:`ServiceCore`; BentoML serves it (serving/service.py).
+
+Status codes: 401 no or bad credentials, 403 missing scope, 404 unknown learner without role and
+region, 409 conflicting re-use of an id, 413 body too large, 422 invalid input (the message names
+the field), 503 event store unavailable. A model failure is never a 5xx: recommend degrades.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from starlette.middleware.base import BaseHTTPMiddleware
+
+from pathfinder.errors import (
+    ConfigError,
+    DataValidationError,
+    EventConflictError,
+    ModelLoadError,
+    StatementConflictError,
+    StoreUnavailableError,
+    UnknownLearnerError,
+)
+from pathfinder.schemas import GapOut, RecommendRequest, RecommendResponse
+from pathfinder.service._auth import ApiKeys, Principal, Scope
+from pathfinder.service._core import ServiceCore
+from pathfinder.service._inputs import AssessmentBatch, EventBatch, IngestResult
+
+__all__ = ["ServiceState", "create_app"]
+
+log = logging.getLogger(__name__)
+
+
+class ServiceState:
+    """What the routes need; the BentoML service fills it at start-up and on reload."""
+
+    def __init__(
+        self, keys: ApiKeys, max_body_bytes: int, reload: Callable[[], ServiceCore] | None = None
+    ) -> None:
+        self.keys = keys
+        self.max_body_bytes = max_body_bytes
+        self.core: ServiceCore | None = None
+        self.reload = reload
+
+
+class _BodyLimit(BaseHTTPMiddleware):
+    async def dispatch(
+        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        state: ServiceState | None = getattr(request.app.state, "pathfinder", None)
+        length = request.headers.get("content-length")
+        if (
+            state is not None
+            and length is not None
+            and length.isdigit()
+            and int(length) > state.max_body_bytes
+        ):
+            return JSONResponse(
+                {
+                    "detail": f"body of {length} bytes exceeds the limit of "
+                    f"{state.max_body_bytes} bytes"
+                },
+                status_code=413,
+            )
+        return await call_next(request)
+
+
+def _error(status: int, message: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"detail": message, **extra}, status_code=status)
+
+
+def _state(request: Request) -> ServiceState:
+    state: ServiceState = request.app.state.pathfinder
+    return state
+
+
+def _core(request: Request) -> ServiceCore:
+    current = _state(request).core
+    if current is None:
+        raise StoreUnavailableError("the model is not loaded yet")
+    return current
+
+
+def _require(scope: Scope) -> Callable[[Request], Principal]:
+    def check(request: Request) -> Principal:
+        principal = _state(request).keys.authenticate(request.headers.get("authorization"))
+        if principal is None:
+            raise _Unauthorized()
+        if not principal.allows(scope):
+            raise _Forbidden(scope)
+        return principal
+
+    return check
+
+
+class _Unauthorized(Exception):
+    pass
+
+
+class _Forbidden(Exception):
+    def __init__(self, scope: str) -> None:
+        super().__init__(scope)
+        self.scope = scope
+
+
+Core = Annotated[ServiceCore, Depends(_core)]
+Reader = Annotated[Principal, Depends(_require("read"))]
+Writer = Annotated[Principal, Depends(_require("write"))]
+Admin = Annotated[Principal, Depends(_require("admin"))]
+
+
+def create_app() -> FastAPI:
+    """A FastAPI app whose ``app.state.pathfinder`` must be set to a :class:`ServiceState`."""
+    app = FastAPI(
+        title="pathfinder",
+        version="1",
+        description="Personalised learning paths for an LMS (DESIGN §7).",
+    )
+    app.add_middleware(_BodyLimit)
+
+    @app.exception_handler(_Unauthorized)
+    async def unauthorized(request: Request, exc: _Unauthorized) -> JSONResponse:
+        return JSONResponse(
+            {"detail": "missing or invalid API key (Authorization: Bearer KEY)"},
+            status_code=401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+    @app.exception_handler(_Forbidden)
+    async def forbidden(request: Request, exc: _Forbidden) -> JSONResponse:
+        return _error(403, f"this API key lacks the '{exc.scope}' scope")
+
+    @app.exception_handler(UnknownLearnerError)
+    async def unknown(request: Request, exc: UnknownLearnerError) -> JSONResponse:
+        return _error(404, str(exc))
+
+    @app.exception_handler(ConfigError)
+    @app.exception_handler(DataValidationError)
+    async def invalid(request: Request, exc: Exception) -> JSONResponse:
+        return _error(422, str(exc))
+
+    @app.exception_handler(EventConflictError)
+    async def conflict(request: Request, exc: EventConflictError) -> JSONResponse:
+        return _error(409, str(exc), event_ids=list(exc.event_ids))
+
+    @app.exception_handler(StatementConflictError)
+    async def statement_conflict(request: Request, exc: StatementConflictError) -> JSONResponse:
+        return _error(409, str(exc))
+
+    @app.exception_handler(StoreUnavailableError)
+    async def unavailable(request: Request, exc: StoreUnavailableError) -> JSONResponse:
+        return _error(503, f"event store unavailable: nothing was stored ({exc})")
+
+    @app.post("/recommend", response_model=RecommendResponse)
+    def recommend(
+        body: RecommendRequest,
+        _: Reader,
+        svc: Core,
+    ) -> RecommendResponse:
+        """An ordered, scheduled path for one learner (degraded fallback, never a 5xx)."""
+        return svc.recommend(body)
+
+    @app.post("/events", response_model=IngestResult)
+    def events(body: EventBatch, _: Writer, svc: Core) -> IngestResult:
+        """A batch of events, idempotent by event_id; committed before the answer."""
+        return svc.ingest_events(body.events)
+
+    @app.post("/assessments", response_model=IngestResult)
+    def assessments(
+        body: AssessmentBatch,
+        _: Writer,
+        svc: Core,
+    ) -> IngestResult:
+        """A batch of assessment results; committed before the answer."""
+        return svc.ingest_assessments(body.assessments)
+
+    @app.get("/learners/{learner_id}/gaps", response_model=list[GapOut])
+    def gaps(learner_id: str, _: Reader, svc: Core) -> list[GapOut]:
+        """The learner's largest priority-weighted gaps now."""
+        return svc.recommend(RecommendRequest(learner_id=learner_id, max_steps=1)).top_gaps
+
+    @app.delete("/learners/{learner_id}")
+    def erase(learner_id: str, _: Admin, svc: Core) -> dict[str, int]:
+        """Right to erasure: events, assessments, statements, factors and cached state."""
+        return svc.erase(learner_id)
+
+    @app.post("/admin/reload")
+    def reload(request: Request, _: Admin) -> dict[str, str]:
+        """Load the configured model again; a failed load keeps the old model serving."""
+        st = _state(request)
+        if st.reload is None:
+            raise ConfigError("this server has no reload source")
+        try:
+            fresh = st.reload()
+        except ModelLoadError as err:
+            log.error("reload failed, keeping the old model: %s", err)
+            raise ConfigError(f"reload failed, the old model keeps serving: {err}") from err
+        old, st.core = st.core, fresh
+        if old is not None:
+            old.close()
+        return {"model_version": fresh.recommender.model_version}
+
+    return app

@@ -1,0 +1,41 @@
+"""Build a worker's :class:`ServiceCore` from settings: load the model, open the store, warm up."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from pathfinder.errors import ModelLoadError
+from pathfinder.recommender import Recommender
+from pathfinder.schemas import RecommendRequest
+from pathfinder.service._core import ServiceCore
+from pathfinder.service._settings import ServiceSettings
+from pathfinder.store import open_store
+
+__all__ = ["build_core", "load_recommender"]
+
+log = logging.getLogger(__name__)
+
+
+def load_recommender(model: str) -> Recommender:
+    """A bundle directory, or an MLflow model URI (``models:/pathfinder@champion``) whose pyfunc
+    carries the bundle as its ``bundle`` artefact."""
+    if "://" not in model and ":/" not in model:
+        return Recommender.load(Path(model))
+    import mlflow
+
+    try:
+        local = Path(mlflow.artifacts.download_artifacts(artifact_uri=model))
+    except Exception as err:  # MLflow raises many types for a missing model or registry
+        raise ModelLoadError(f"cannot download {model} from MLflow: {err}") from err
+    return Recommender.load(local / "artifacts" / "bundle")
+
+
+def build_core(settings: ServiceSettings) -> ServiceCore:
+    """Load, open, warm up: the returned core is ready to serve."""
+    rec = load_recommender(settings.model)
+    core = ServiceCore(rec, open_store(settings.store_url), settings.deadline_ms / 1000.0)
+    if rec.registry_.ids:
+        core.recommend(RecommendRequest(learner_id=rec.registry_.ids[0]))  # warm caches
+    log.info("serving model %s", rec.model_version)
+    return core

@@ -1,0 +1,178 @@
+"""The real BentoML server over HTTP (subprocess, free port): routes, auth, input errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from pathfinder.data import World
+from pathfinder.data import columns as C
+from pathfinder.recommender import Recommender
+from pathfinder.service import new_key
+
+pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tiny_world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    tmp = tmp_path_factory.mktemp("server")
+    bundle = Recommender().fit(tiny_world).save(tmp / "model")
+    keys = {}
+    records = []
+    for key_id, scopes in (("lms", ("read", "write")), ("reader", ("read",)), ("ops", ("admin",))):
+        key, record = new_key(key_id, scopes)
+        keys[key_id] = key
+        records.append(record.model_dump())
+    (tmp / "keys.json").write_text(json.dumps(records))
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PATHFINDER_MODEL": str(bundle),
+        "PATHFINDER_STORE_URL": f"sqlite:///{tmp / 'events.db'}",
+        "PATHFINDER_API_KEYS_FILE": str(tmp / "keys.json"),
+        "BENTOML_HOME": str(tmp / "bentoml"),
+        "OPENBLAS_NUM_THREADS": "1",
+    }
+    log = (tmp / "server.log").open("w")
+    proc = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "bentoml"),
+            "serve",
+            "serving.service:Pathfinder",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None, (tmp / "server.log").read_text()[-3000:]
+            time.sleep(0.5)
+        else:
+            pytest.fail("server not ready in 90 s: " + (tmp / "server.log").read_text()[-3000:])
+        yield {"base": base, **keys}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+
+
+def _auth(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def test_health_needs_no_key(server: dict[str, str]) -> None:
+    assert httpx.get(f"{server['base']}/livez").status_code == 200
+    assert httpx.get(f"{server['base']}/readyz").status_code == 200
+    assert httpx.get(f"{server['base']}/metrics").status_code == 200
+
+
+def test_recommend_then_complete_then_recommend(server: dict[str, str], tiny_world: World) -> None:
+    base = server["base"]
+    lid = str(tiny_world.events[C.LEARNER_ID].value_counts().index[0])
+    r = httpx.post(
+        f"{base}/recommend", json={"learner_id": lid, "max_steps": 4}, headers=_auth(server["lms"])
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["learner_id"] == lid and not body["degraded"] and 1 <= len(body["steps"]) <= 4
+    first = body["steps"][0]["item_id"]
+    event = {
+        "event_id": str(uuid.uuid4()),
+        "learner_id": lid,
+        "item_id": first,
+        "verb": "completed",
+        "timestamp": "2025-07-01T10:00:00Z",
+    }
+    w = httpx.post(f"{base}/events", json={"events": [event]}, headers=_auth(server["lms"]))
+    assert w.status_code == 200 and w.json() == {"accepted": 1, "duplicates": 0}
+    again = httpx.post(f"{base}/events", json={"events": [event]}, headers=_auth(server["lms"]))
+    assert again.json() == {"accepted": 0, "duplicates": 1}
+    clash = httpx.post(
+        f"{base}/events",
+        json={"events": [{**event, "verb": "skipped"}]},
+        headers=_auth(server["lms"]),
+    )
+    assert clash.status_code == 409 and clash.json()["event_ids"] == [event["event_id"]]
+    after = httpx.post(
+        f"{base}/recommend", json={"learner_id": lid, "max_steps": 4}, headers=_auth(server["lms"])
+    ).json()
+    assert first not in [s["item_id"] for s in after["steps"] if not s["review"]]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "key", "status", "needle"),
+    [
+        ("/recommend", {"learner_id": "x"}, None, 401, "API key"),
+        ("/recommend", {"learner_id": "x"}, "wrong", 401, "API key"),
+        ("/events", {"events": []}, "reader", 403, "'write' scope"),
+        ("/recommend", {"learner_id": "nobody"}, "lms", 404, "send 'role' and 'region'"),
+        ("/recommend", {"learner_id": "x", "max_steps": 500}, "lms", 422, "max_steps"),
+        ("/recommend", {"learner_id": "x", "colour": "red"}, "lms", 422, "colour"),
+        ("/events", {"events": [{"event_id": "nope"}]}, "lms", 422, "event_id"),
+    ],
+)
+def test_auth_and_bad_input(
+    server: dict[str, str],
+    path: str,
+    body: dict[str, object],
+    key: str | None,
+    status: int,
+    needle: str,
+) -> None:
+    headers = {} if key is None else _auth(server.get(key, key))
+    r = httpx.post(f"{server['base']}{path}", json=body, headers=headers)
+    assert r.status_code == status, r.text
+    assert needle in r.text
+
+
+def test_too_large_body_is_413(server: dict[str, str]) -> None:
+    r = httpx.post(
+        f"{server['base']}/events",
+        content=b"x" * 2_000_000,
+        headers={**_auth(server["lms"]), "content-type": "application/json"},
+    )
+    assert r.status_code == 413
+
+
+def test_erase_needs_admin_and_removes_the_learner(
+    server: dict[str, str], tiny_world: World
+) -> None:
+    base = server["base"]
+    lid = str(tiny_world.events[C.LEARNER_ID].value_counts().index[1])
+    assert httpx.delete(f"{base}/learners/{lid}", headers=_auth(server["lms"])).status_code == 403
+    r = httpx.delete(f"{base}/learners/{lid}", headers=_auth(server["ops"]))
+    assert r.status_code == 200
+    after = httpx.post(
+        f"{base}/recommend", json={"learner_id": lid}, headers=_auth(server["lms"])
+    ).json()
+    assert after["cold_start"]
