@@ -176,3 +176,86 @@ def test_erase_needs_admin_and_removes_the_learner(
         f"{base}/recommend", json={"learner_id": lid}, headers=_auth(server["lms"])
     ).json()
     assert after["cold_start"]
+
+
+XAPI = {"X-Experience-API-Version": "1.0.3"}
+
+
+def _basic(key_id: str, key: str) -> tuple[str, str]:
+    return (key_id, key)
+
+
+def test_xapi_post_put_get_about_and_conflict(server: dict[str, str], tiny_world: World) -> None:
+    base, auth = server["base"], _basic("lms", server["lms"])
+    about = httpx.get(f"{base}/xapi/about")
+    assert about.status_code == 200 and "1.0.3" in about.json()["version"]
+    assert about.headers["X-Experience-API-Version"] == "1.0.3"
+    lid = str(tiny_world.events[C.LEARNER_ID].value_counts().index[2])
+    item = str(tiny_world.catalog[C.ITEM_ID].iloc[3])
+    stmt = {
+        "actor": {
+            "objectType": "Agent",
+            "account": {"homePage": "https://lms.example.com", "name": lid},
+        },
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/completed"},
+        "object": {"id": f"https://lms.example.com/items/{item}"},
+        "timestamp": "2025-07-02T10:00:00Z",
+    }
+    posted = httpx.post(
+        f"{base}/xapi/statements",
+        json=[stmt, {**stmt, "verb": {"id": "http://adlnet.gov/expapi/verbs/launched"}}],
+        auth=auth,
+        headers=XAPI,
+    )
+    assert posted.status_code == 200, posted.text
+    ids = posted.json()
+    assert len(ids) == 2 and all(len(i) == 36 for i in ids)
+    got = httpx.get(
+        f"{base}/xapi/statements", params={"statementId": ids[0]}, auth=auth, headers=XAPI
+    )
+    assert got.status_code == 200 and got.json()["actor"]["account"]["name"] == lid
+    sid = str(uuid.uuid4())
+    put = httpx.put(
+        f"{base}/xapi/statements", params={"statementId": sid}, json=stmt, auth=auth, headers=XAPI
+    )
+    assert put.status_code == 204
+    again = httpx.put(
+        f"{base}/xapi/statements", params={"statementId": sid}, json=stmt, auth=auth, headers=XAPI
+    )
+    assert again.status_code == 204
+    clash = httpx.put(
+        f"{base}/xapi/statements",
+        params={"statementId": sid},
+        json={**stmt, "timestamp": "2025-07-03T10:00:00Z"},
+        auth=auth,
+        headers=XAPI,
+    )
+    assert clash.status_code == 409
+    unknown = {**stmt, "object": {"id": "https://lms.example.com/items/nothing"}}
+    flagged = httpx.post(f"{base}/xapi/statements", json=unknown, auth=auth, headers=XAPI)
+    assert flagged.status_code == 200  # stored and flagged, never dropped
+    stored = httpx.get(
+        f"{base}/xapi/statements",
+        params={"statementId": flagged.json()[0]},
+        auth=auth,
+        headers=XAPI,
+    )
+    assert stored.status_code == 200
+    # the completion reached the model: the item is no longer recommended to the learner
+    path = httpx.post(
+        f"{base}/recommend", json={"learner_id": lid}, headers=_auth(server["lms"])
+    ).json()
+    assert item not in [s["item_id"] for s in path["steps"] if not s["review"]]
+
+
+@pytest.mark.parametrize(("headers", "auth", "status"), [({}, True, 400), (XAPI, False, 401)])
+def test_xapi_version_header_and_auth(
+    server: dict[str, str], headers: dict[str, str], auth: bool, status: int
+) -> None:
+    r = httpx.get(
+        f"{server['base']}/xapi/statements",
+        params={"statementId": str(uuid.uuid4())},
+        headers=headers,
+        auth=_basic("lms", server["lms"]) if auth else None,
+    )
+    assert r.status_code == status, r.text

@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pathfinder.data import columns as C
@@ -22,6 +23,7 @@ from pathfinder.errors import DataValidationError, PathfinderError, ValidationIs
 from pathfinder.recommender import Recommender
 from pathfinder.schemas import RecommendRequest, RecommendResponse
 from pathfinder.service._inputs import AssessmentIn, EventIn, IngestResult
+from pathfinder.service._xapi import XapiMapper
 from pathfinder.store import EventStore
 
 __all__ = ["ServiceCore"]
@@ -51,6 +53,8 @@ class ServiceCore:
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="recommend")
         self.cursors = {"events": 0, "assessments": 0, "erasures": 0}
         self.fallbacks = 0
+        self._xapi: XapiMapper | None = None
+        self._xapi_model = ""
 
     # ------------------------------------------------------------------ writes
     def _check_known(self, rows: list[EventIn]) -> None:
@@ -88,6 +92,45 @@ class ServiceCore:
         with self._lock:
             self.recommender.forget_learner(learner_id)
         return counts
+
+    # ------------------------------------------------------------------ xAPI
+    @property
+    def xapi(self) -> XapiMapper:
+        """Statement mapper over the served model's catalogue and learners."""
+        rec = self.recommender
+        if self._xapi is None or self._xapi_model != rec.model_version:
+            cat = rec.engine_.catalog
+            activities = {
+                a: str(i) for a, i in zip(cat.activity_ids, cat.item_ids, strict=True) if a
+            }
+            skills = {
+                str(i): [cat.skill_ids[s] for s in np.flatnonzero(row > 0)]
+                for i, row in zip(cat.item_ids, cat.gains, strict=True)
+            }
+            self._xapi = XapiMapper(activities, skills, rec.registry_.index.__contains__)
+            self._xapi_model = rec.model_version
+        return self._xapi
+
+    def put_statements(
+        self, statements: list[Any], statement_id: str | None = None
+    ) -> list[tuple[str, bool]]:
+        """Map and store statements; returns (id, stored now) per statement, in order.
+
+        Each statement is committed (with its mapped event and evidence) before the next.
+        """
+        mapped = [self.xapi.map(raw, statement_id) for raw in statements]
+        return [
+            (
+                m.statement_id,
+                self.store.put_statement(
+                    m.statement_id, m.raw, m.event, m.assessments, m.flags, learner_id=m.learner_id
+                ),
+            )
+            for m in mapped
+        ]
+
+    def get_statement(self, statement_id: str) -> dict[str, Any] | None:
+        return self.store.get_statement(statement_id)
 
     # ------------------------------------------------------------------ online updates
     def sync(self) -> int:

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Body, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.middleware.base import BaseHTTPMiddleware
 
@@ -203,4 +203,77 @@ def create_app() -> FastAPI:
             old.close()
         return {"model_version": fresh.recommender.model_version}
 
+    mount_xapi(app)
     return app
+
+
+XAPI_VERSION = "1.0.3"
+
+
+def mount_xapi(app: FastAPI) -> None:
+    """The xAPI statements resource under ``/xapi/`` (HTTP Basic with a key pair, or Bearer)."""
+
+    @app.exception_handler(_XapiVersion)
+    async def bad_version(request: Request, exc: _XapiVersion) -> JSONResponse:
+        return _error(400, "X-Experience-API-Version header missing or not 1.0.x")
+
+    @app.middleware("http")
+    async def version_header(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        if request.url.path.startswith("/xapi/"):
+            response.headers["X-Experience-API-Version"] = XAPI_VERSION
+        return response
+
+    @app.get("/xapi/about")
+    def about() -> dict[str, list[str]]:
+        """The xAPI versions this endpoint speaks."""
+        return {"version": [XAPI_VERSION]}
+
+    @app.post("/xapi/statements")
+    def post_statements(
+        body: Annotated[Any, Body()], _v: XapiVersion, _: Writer, svc: Core
+    ) -> list[str]:
+        """One statement or an array; returns their ids (assigned where missing)."""
+        statements = body if isinstance(body, list) else [body]
+        if not statements:
+            raise ConfigError("statements: expected at least one statement")
+        return [sid for sid, _new in svc.put_statements(statements)]
+
+    @app.put("/xapi/statements", status_code=204)
+    def put_statement(
+        statementId: str,
+        body: Annotated[Any, Body()],
+        _v: XapiVersion,
+        _: Writer,
+        svc: Core,
+    ) -> Response:
+        """Store one statement under ``statementId``; 409 if that id holds another statement."""
+        svc.put_statements([body], statement_id=statementId)
+        return Response(status_code=204)
+
+    @app.get("/xapi/statements")
+    def get_statement(
+        statementId: str,
+        _v: XapiVersion,
+        _: Reader,
+        svc: Core,
+    ) -> JSONResponse:
+        """The stored statement with ``statementId``."""
+        stored = svc.get_statement(statementId)
+        if stored is None:
+            return _error(404, f"no statement with id {statementId!r}")
+        return JSONResponse(stored["raw"])
+
+
+class _XapiVersion(Exception):
+    pass
+
+
+def _xapi_version(request: Request) -> None:
+    if not request.headers.get("x-experience-api-version", "").startswith("1.0"):
+        raise _XapiVersion()
+
+
+XapiVersion = Annotated[None, Depends(_xapi_version)]
