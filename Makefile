@@ -16,12 +16,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## demo: generate + validate the small world, train (MLflow run), register and promote the champion
+## demo: generate + validate the small world, train (MLflow run), register and promote the champion,
+##       then serve it on 127.0.0.1:3000 (prints a curl per route; Ctrl-C stops)
 demo: install
 	$(BIN)/pathfinder generate --size small --seed 42 --out $(DEMO)
 	$(BIN)/pathfinder validate $(DEMO)
 	$(BIN)/pathfinder train --config experiments/demo.toml
 	$(BIN)/pathfinder promote
+	bash serving/demo.sh
 
 ## test: the whole suite (what CI runs)
 test: install
@@ -42,4 +44,4 @@ bench: install
 	$(BIN)/python benchmarks/bench_generate.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(DEMO) mlflow.db mlartifacts
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(DEMO) mlflow.db mlruns .demo models

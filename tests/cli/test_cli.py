@@ -62,3 +62,37 @@ def test_bad_arguments_exit_2_without_traceback(tmp_path: Path) -> None:
     assert "non-empty directory" in result.output
     result = runner.invoke(cli, ["validate", str(tmp_path / "missing")])
     assert result.exit_code == 2 and "is not a directory" in result.output
+
+
+def test_keys_create_stores_only_the_hash(tmp_path: Path) -> None:
+    import json
+
+    from pathfinder.service import ApiKeys
+
+    runner = CliRunner()
+    path = tmp_path / "keys.json"
+    result = runner.invoke(
+        cli,
+        [
+            "keys",
+            "create",
+            "--id",
+            "lms",
+            "--scope",
+            "read",
+            "--scope",
+            "write",
+            "--file",
+            str(path),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    key = result.output.strip()
+    assert key not in path.read_text()
+    principal = ApiKeys.from_file(path).authenticate(f"Bearer {key}")
+    assert principal is not None and principal.allows("write") and not principal.allows("admin")
+    again = runner.invoke(
+        cli, ["keys", "create", "--id", "lms", "--scope", "read", "--file", str(path)]
+    )
+    assert again.exit_code == 2 and "already has a key with id 'lms'" in again.output
+    assert len(json.loads(path.read_text())) == 1
