@@ -19,6 +19,7 @@ from pathfinder.data import World
 from pathfinder.data import columns as C
 from pathfinder.recommender import Recommender
 from pathfinder.service import new_key
+from pathfinder.store import open_store
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,9 +31,17 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(tiny_world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def server(
+    request: pytest.FixtureRequest, tiny_world: World, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, str]]:
+    """The server with each event store: embedded SQLite and the real PostgreSQL."""
     tmp = tmp_path_factory.mktemp("server")
+    namespace = f"t_{uuid.uuid4().hex[:12]}"
+    store_url = f"sqlite:///{tmp / 'events.db'}" if request.param == "sqlite" else POSTGRES
     bundle = Recommender().fit(tiny_world).save(tmp / "model")
     keys = {}
     records = []
@@ -45,7 +54,8 @@ def server(tiny_world: World, tmp_path_factory: pytest.TempPathFactory) -> Itera
     env = {
         **os.environ,
         "PATHFINDER_MODEL": str(bundle),
-        "PATHFINDER_STORE_URL": f"sqlite:///{tmp / 'events.db'}",
+        "PATHFINDER_STORE_URL": store_url,
+        "PATHFINDER_STORE_NAMESPACE": namespace,
         "PATHFINDER_API_KEYS_FILE": str(tmp / "keys.json"),
         "BENTOML_HOME": str(tmp / "bentoml"),
         "OPENBLAS_NUM_THREADS": "1",
@@ -84,6 +94,7 @@ def server(tiny_world: World, tmp_path_factory: pytest.TempPathFactory) -> Itera
         proc.terminate()
         proc.wait(timeout=30)
         log.close()
+        open_store(store_url, namespace=namespace).drop_all()
 
 
 def _auth(key: str) -> dict[str, str]:

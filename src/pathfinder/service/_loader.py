@@ -34,7 +34,11 @@ def load_recommender(model: str) -> Recommender:
 def build_core(settings: ServiceSettings) -> ServiceCore:
     """Load, open, warm up: the returned core is ready to serve."""
     rec = load_recommender(settings.model)
-    core = ServiceCore(rec, open_store(settings.store_url), settings.deadline_ms / 1000.0)
+    core = ServiceCore(
+        rec,
+        open_store(settings.store_url, namespace=settings.store_namespace),
+        settings.deadline_ms / 1000.0,
+    )
     if rec.registry_.ids:
         core.recommend(RecommendRequest(learner_id=rec.registry_.ids[0]))  # warm caches
     log.info("serving model %s", rec.model_version)

@@ -25,6 +25,10 @@ class ServiceSettings(BaseModel):
         "sqlite:///pathfinder-events.db",
         description="PATHFINDER_STORE_URL: sqlite:///path or postgresql://...",
     )
+    store_namespace: str | None = Field(
+        None,
+        description="PATHFINDER_STORE_NAMESPACE: table prefix (SQLite) or schema (PostgreSQL).",
+    )
     api_keys_file: Path = Field(description="PATHFINDER_API_KEYS_FILE: JSON list of hashed keys.")
     deadline_ms: int = Field(
         250, ge=10, le=10_000, description="PATHFINDER_DEADLINE_MS: recommend deadline."
