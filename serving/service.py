@@ -11,6 +11,7 @@ import bentoml
 from pathfinder.service import ApiKeys
 from pathfinder.service._http import ServiceState, create_app
 from pathfinder.service._loader import build_core
+from pathfinder.service._metrics import make_metrics
 from pathfinder.service._settings import ServiceSettings
 
 app = create_app()
@@ -27,6 +28,7 @@ class Pathfinder:
             ApiKeys.from_file(settings.api_keys_file),
             settings.max_body_bytes,
             reload=lambda: build_core(settings),
+            metrics=make_metrics(),
         )
         app.state.pathfinder = self.state
         self.state.core = build_core(settings)

@@ -270,3 +270,24 @@ def test_xapi_version_header_and_auth(
         auth=_basic("lms", server["lms"]) if auth else None,
     )
     assert r.status_code == status, r.text
+
+
+def test_metrics_count_requests_fallbacks_and_events(
+    server: dict[str, str], tiny_world: World
+) -> None:
+    base = server["base"]
+    lid = str(tiny_world.events[C.LEARNER_ID].value_counts().index[4])
+    httpx.post(f"{base}/recommend", json={"learner_id": lid}, headers=_auth(server["lms"]))
+    item = str(tiny_world.catalog[C.ITEM_ID].iloc[5])
+    event = {
+        "event_id": str(uuid.uuid4()),
+        "learner_id": lid,
+        "item_id": item,
+        "verb": "launched",
+        "timestamp": "2025-07-01T10:00:00Z",
+    }
+    httpx.post(f"{base}/events", json={"events": [event]}, headers=_auth(server["lms"]))
+    text = httpx.get(f"{base}/metrics").text
+    assert 'pathfinder_request_seconds_count{route="/recommend",status="200"}' in text
+    assert 'pathfinder_events_total{outcome="accepted"}' in text
+    assert "pathfinder_fallbacks_total" in text

@@ -8,6 +8,7 @@ the field), 503 event store unavailable. A model failure is never a 5xx: recomme
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
@@ -28,6 +29,7 @@ from pathfinder.schemas import GapOut, RecommendRequest, RecommendResponse
 from pathfinder.service._auth import ApiKeys, Principal, Scope
 from pathfinder.service._core import ServiceCore
 from pathfinder.service._inputs import AssessmentBatch, EventBatch, IngestResult
+from pathfinder.service._metrics import Metrics
 
 __all__ = ["ServiceState", "create_app"]
 
@@ -38,12 +40,35 @@ class ServiceState:
     """What the routes need; the BentoML service fills it at start-up and on reload."""
 
     def __init__(
-        self, keys: ApiKeys, max_body_bytes: int, reload: Callable[[], ServiceCore] | None = None
+        self,
+        keys: ApiKeys,
+        max_body_bytes: int,
+        reload: Callable[[], ServiceCore] | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.keys = keys
         self.max_body_bytes = max_body_bytes
         self.core: ServiceCore | None = None
         self.reload = reload
+        self.metrics = metrics
+
+
+class _Timing(BaseHTTPMiddleware):
+    """Latency per route template and status into the service's histogram."""
+
+    async def dispatch(
+        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        state: ServiceState | None = getattr(request.app.state, "pathfinder", None)
+        if state is not None and state.metrics is not None:
+            route = request.scope.get("route")
+            name = getattr(route, "path", "unmatched")
+            state.metrics.request_seconds.labels(name, str(response.status_code)).observe(
+                time.perf_counter() - started
+            )
+        return response
 
 
 class _BodyLimit(BaseHTTPMiddleware):
@@ -120,6 +145,7 @@ def create_app() -> FastAPI:
         description="Personalised learning paths for an LMS (DESIGN §7).",
     )
     app.add_middleware(_BodyLimit)
+    app.add_middleware(_Timing)
 
     @app.exception_handler(_Unauthorized)
     async def unauthorized(request: Request, exc: _Unauthorized) -> JSONResponse:
@@ -156,17 +182,32 @@ def create_app() -> FastAPI:
 
     @app.post("/recommend", response_model=RecommendResponse)
     def recommend(
+        request: Request,
         body: RecommendRequest,
         _: Reader,
         svc: Core,
     ) -> RecommendResponse:
         """An ordered, scheduled path for one learner (degraded fallback, never a 5xx)."""
-        return svc.recommend(body)
+        response = svc.recommend(body)
+        metrics = _state(request).metrics
+        if response.degraded and metrics is not None:
+            metrics.fallbacks.inc()
+        return response
 
     @app.post("/events", response_model=IngestResult)
-    def events(body: EventBatch, _: Writer, svc: Core) -> IngestResult:
+    def events(request: Request, body: EventBatch, _: Writer, svc: Core) -> IngestResult:
         """A batch of events, idempotent by event_id; committed before the answer."""
-        return svc.ingest_events(body.events)
+        metrics = _state(request).metrics
+        try:
+            result = svc.ingest_events(body.events)
+        except Exception:
+            if metrics is not None:
+                metrics.events.labels("rejected").inc(len(body.events))
+            raise
+        if metrics is not None:
+            metrics.events.labels("accepted").inc(result.accepted)
+            metrics.events.labels("duplicate").inc(result.duplicates)
+        return result
 
     @app.post("/assessments", response_model=IngestResult)
     def assessments(
