@@ -89,7 +89,7 @@ def server(
             time.sleep(0.5)
         else:
             pytest.fail("server not ready in 90 s: " + (tmp / "server.log").read_text()[-3000:])
-        yield {"base": base, **keys}
+        yield {"base": base, "bundle": str(bundle), **keys}
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -291,3 +291,25 @@ def test_metrics_count_requests_fallbacks_and_events(
     assert 'pathfinder_request_seconds_count{route="/recommend",status="200"}' in text
     assert 'pathfinder_events_total{outcome="accepted"}' in text
     assert "pathfinder_fallbacks_total" in text
+
+
+def test_failed_reload_keeps_the_old_model_serving(
+    server: dict[str, str], tiny_world: World
+) -> None:
+    base, bundle = server["base"], Path(server["bundle"])
+    lid = str(tiny_world.events[C.LEARNER_ID].value_counts().index[5])
+    assert httpx.post(f"{base}/admin/reload", headers=_auth(server["lms"])).status_code == 403
+    ok = httpx.post(f"{base}/admin/reload", headers=_auth(server["ops"]))
+    assert ok.status_code == 200 and ok.json()["model_version"].startswith("synthetic-1-")
+    ranker = bundle / "ranker.txt"
+    original = ranker.read_bytes()
+    try:
+        ranker.write_bytes(original[: len(original) // 2])  # truncated: checksum mismatch
+        bad = httpx.post(f"{base}/admin/reload", headers=_auth(server["ops"]))
+        assert bad.status_code == 422
+        assert "old model keeps serving" in bad.text and "ranker.txt is corrupt" in bad.text
+        r = httpx.post(f"{base}/recommend", json={"learner_id": lid}, headers=_auth(server["lms"]))
+        assert r.status_code == 200 and not r.json()["degraded"]
+        assert httpx.get(f"{base}/readyz").status_code == 200
+    finally:
+        ranker.write_bytes(original)
