@@ -15,10 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -30,15 +26,10 @@ import numpy as np
 from pathfinder.data import load_world
 from pathfinder.recommender import Recommender
 from pathfinder.service import new_key
+from pathfinder.service._launch import running_server
 from pathfinder.synthetic import generate
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def _ladder(base: str, rate: float, seconds: float, make: object) -> tuple[np.ndarray, int]:
@@ -80,40 +71,14 @@ def main() -> None:
         bundle = Recommender().fit(world).save(tmp / "model")
         key, record = new_key("bench", ("read", "write"))
         (tmp / "keys.json").write_text(json.dumps([record.model_dump()]))
-        port = _port()
         env = {
-            **os.environ,
             "PATHFINDER_MODEL": str(bundle),
             "OPENBLAS_NUM_THREADS": "1",
             "PATHFINDER_STORE_URL": f"sqlite:///{tmp / 'events.db'}",
             "PATHFINDER_API_KEYS_FILE": str(tmp / "keys.json"),
             "BENTOML_HOME": str(tmp / "bentoml"),
         }
-        log = (tmp / "server.log").open("w")
-        proc = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "bentoml"),
-                "serve",
-                "serving.service:Pathfinder",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(180):
-                try:
-                    if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                time.sleep(0.5)
+        with running_server(ROOT, env, tmp / "server.log") as base:
             auth = {"Authorization": f"Bearer {key}"}
             learners = world.learners["learner_id"].tolist()
 
@@ -169,10 +134,6 @@ def main() -> None:
                 f"durable events/s over HTTP (SQLite, batches of 100): "
                 f"{sent / (time.perf_counter() - t0):,.0f}"
             )
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
-            log.close()
 
 
 if __name__ == "__main__":

@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,16 +14,11 @@ from pathfinder.data import World
 from pathfinder.data import columns as C
 from pathfinder.recommender import Recommender
 from pathfinder.service import new_key
+from pathfinder.service._launch import running_server
 from pathfinder.store import open_store
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
@@ -50,9 +40,7 @@ def server(
         keys[key_id] = key
         records.append(record.model_dump())
     (tmp / "keys.json").write_text(json.dumps(records))
-    port = _free_port()
     env = {
-        **os.environ,
         "PATHFINDER_MODEL": str(bundle),
         "PATHFINDER_STORE_URL": store_url,
         "PATHFINDER_STORE_NAMESPACE": namespace,
@@ -60,40 +48,10 @@ def server(
         "BENTOML_HOME": str(tmp / "bentoml"),
         "OPENBLAS_NUM_THREADS": "1",
     }
-    log = (tmp / "server.log").open("w")
-    proc = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "bentoml"),
-            "serve",
-            "serving.service:Pathfinder",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, (tmp / "server.log").read_text()[-3000:]
-            time.sleep(0.5)
-        else:
-            pytest.fail("server not ready in 90 s: " + (tmp / "server.log").read_text()[-3000:])
-        yield {"base": base, "bundle": str(bundle), **keys}
+        with running_server(ROOT, env, tmp / "server.log") as base:
+            yield {"base": base, "bundle": str(bundle), **keys}
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()
         open_store(store_url, namespace=namespace).drop_all()
 
 
