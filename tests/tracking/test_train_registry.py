@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -133,4 +132,3 @@ def test_promotion_needs_a_better_gain(trained: TrainResult, tracking: Path) -> 
         and weaker.metrics["model.ndcg_at_10"] >= trained.metrics["model.ndcg_at_10"]
     )
     assert ("does not beat" in decision.reason) == (gain_new <= gain_old)
-    assert json.dumps(decision.reason)
