@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
@@ -57,31 +58,17 @@ class ServiceCore:
         self._xapi_model = ""
 
     # ------------------------------------------------------------------ writes
-    def _check_known(self, rows: list[EventIn]) -> None:
-        items = self.recommender.item_index_
-        issues = [
-            ValidationIssue("events", f"unknown item {row.item_id!r}", k + 1, "item_id")
-            for k, row in enumerate(rows)
-            if row.item_id not in items
-        ]
-        if issues:
-            raise DataValidationError(issues)
-
     def ingest_events(self, rows: list[EventIn]) -> IngestResult:
         """Store a batch (idempotent by ``event_id``); committed before returning."""
-        self._check_known(rows)
+        _require_known("events", "item_id", [r.item_id for r in rows], self.recommender.item_index_)
         result = self.store.append_events([row.model_dump() for row in rows])
         return IngestResult(accepted=result.accepted, duplicates=result.duplicates)
 
     def ingest_assessments(self, rows: list[AssessmentIn]) -> IngestResult:
-        skills = self.recommender.skill_index_
-        issues = [
-            ValidationIssue("assessments", f"unknown skill {row.skill_id!r}", k + 1, "skill_id")
-            for k, row in enumerate(rows)
-            if row.skill_id not in skills
-        ]
-        if issues:
-            raise DataValidationError(issues)
+        """Store a batch of assessment results; committed before returning."""
+        _require_known(
+            "assessments", "skill_id", [r.skill_id for r in rows], self.recommender.skill_index_
+        )
         return IngestResult(
             accepted=self.store.append_assessments([row.model_dump() for row in rows])
         )
@@ -196,6 +183,18 @@ class ServiceCore:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _require_known(table: str, column: str, values: list[str], known: Mapping[str, int]) -> None:
+    """Reject a batch naming ids the served model does not know (nothing is stored)."""
+    noun = column.removesuffix("_id")
+    issues = [
+        ValidationIssue(table, f"unknown {noun} {v!r}", k + 1, column)
+        for k, v in enumerate(values)
+        if v not in known
+    ]
+    if issues:
+        raise DataValidationError(issues)
 
 
 def _frame(rows: list[dict[str, Any]], model: type[EventIn] | type[AssessmentIn]) -> pd.DataFrame:
