@@ -25,7 +25,7 @@ from pathfinder.recommender import Recommender
 from pathfinder.schemas import RecommendRequest, RecommendResponse
 from pathfinder.service._inputs import AssessmentIn, EventIn, IngestResult
 from pathfinder.service._xapi import XapiMapper
-from pathfinder.store import EventStore
+from pathfinder.store import EventStore, StatementWrite
 
 __all__ = ["ServiceCore"]
 
@@ -103,18 +103,16 @@ class ServiceCore:
     ) -> list[tuple[str, bool]]:
         """Map and store statements; returns (id, stored now) per statement, in order.
 
-        Each statement is committed (with its mapped event and evidence) before the next.
+        The batch is one transaction (with the mapped events and evidence): all or nothing.
         """
         mapped = [self.xapi.map(raw, statement_id) for raw in statements]
-        return [
-            (
-                m.statement_id,
-                self.store.put_statement(
-                    m.statement_id, m.raw, m.event, m.assessments, m.flags, learner_id=m.learner_id
-                ),
-            )
-            for m in mapped
-        ]
+        stored = self.store.put_statements(
+            [
+                StatementWrite(m.statement_id, m.raw, m.event, m.assessments, m.flags, m.learner_id)
+                for m in mapped
+            ]
+        )
+        return [(m.statement_id, new) for m, new in zip(mapped, stored, strict=True)]
 
     def get_statement(self, statement_id: str) -> dict[str, Any] | None:
         return self.store.get_statement(statement_id)

@@ -4,7 +4,7 @@ One interface, :class:`EventStore`, two backends chosen by URL with :func:`open_
 SQLite (embedded default) and PostgreSQL (production).
 """
 
-from pathfinder.store._base import AppendResult, EventStore
+from pathfinder.store._base import AppendResult, EventStore, StatementWrite
 from pathfinder.store._factory import open_store
 
-__all__ = ["AppendResult", "EventStore", "open_store"]
+__all__ = ["AppendResult", "EventStore", "StatementWrite", "open_store"]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
-__all__ = ["AppendResult", "EventStore"]
+__all__ = ["AppendResult", "EventStore", "StatementWrite"]
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,17 @@ class AppendResult:
     accepted: int
     duplicates: int
     accepted_ids: list[str] = field(default_factory=list)
+
+
+class StatementWrite(NamedTuple):
+    """One xAPI statement to store: the arguments of :meth:`EventStore.put_statement`."""
+
+    statement_id: str
+    raw: dict[str, Any]
+    mapped_event: dict[str, Any] | None
+    mapped_assessments: list[dict[str, Any]]
+    flags: list[str]
+    learner_id: str | None = None
 
 
 class EventStore(ABC):
@@ -123,6 +135,25 @@ class EventStore(ABC):
             When ``statement_id`` is stored with different content.
         EventConflictError
             When the mapped event's id is stored as an event with different content.
+        """
+
+    @abstractmethod
+    def put_statements(self, statements: Sequence[StatementWrite]) -> list[bool]:
+        """Store several statements in one transaction: all of them, or none on any error.
+
+        An xAPI batch is all or nothing: a conflict in one statement, or a crash half-way,
+        stores nothing of the batch.
+
+        Returns
+        -------
+        list of bool
+            Per statement, as :meth:`put_statement` (a repeat of an earlier statement of the
+            same batch is not stored again).
+
+        Raises
+        ------
+        StatementConflictError, EventConflictError, DataValidationError
+            As :meth:`put_statement`; nothing of the batch is stored.
         """
 
     @abstractmethod

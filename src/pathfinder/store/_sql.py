@@ -18,7 +18,7 @@ from pathfinder.errors import (
     StatementConflictError,
     ValidationIssue,
 )
-from pathfinder.store._base import AppendResult, EventStore
+from pathfinder.store._base import AppendResult, EventStore, StatementWrite
 from pathfinder.store._rows import (
     ASSESSMENT_COLUMNS,
     EVENT_COLUMNS,
@@ -204,49 +204,74 @@ class SqlEventStore(EventStore):
         *,
         learner_id: str | None = None,
     ) -> bool:
-        text = canonical_json(raw)
+        write = StatementWrite(
+            statement_id, raw, mapped_event, mapped_assessments, flags, learner_id
+        )
+        return self.put_statements([write])[0]
+
+    def put_statements(self, statements: Sequence[StatementWrite]) -> list[bool]:
+        prepared = [self._prepare_statement(s) for s in statements]
+        with self._transaction(write=True) as tx:
+            return [self._put_statement(tx, *row) for row in prepared]
+
+    def _prepare_statement(
+        self, s: StatementWrite
+    ) -> tuple[str, str, str | None, EventRecord | None, list[AssessmentRecord], list[str]]:
+        """Validate one statement's rows before the transaction starts."""
         event = None
-        if mapped_event is not None:
-            given = mapped_event.get(C.EVENT_ID) or statement_id
-            if given != statement_id:
+        if s.mapped_event is not None:
+            given = s.mapped_event.get(C.EVENT_ID) or s.statement_id
+            if given != s.statement_id:
                 raise DataValidationError(
                     [
                         ValidationIssue(
                             "statements",
                             f"mapped event_id {given!r} differs from statement id "
-                            f"{statement_id!r}; they must be equal",
+                            f"{s.statement_id!r}; they must be equal",
                             column=C.EVENT_ID,
                         )
                     ]
                 )
-            event = to_events([{**mapped_event, C.EVENT_ID: statement_id}])[0]
-        recs = to_assessments(mapped_assessments)
+            event = to_events([{**s.mapped_event, C.EVENT_ID: s.statement_id}])[0]
+        recs = to_assessments(s.mapped_assessments)
+        learner_id = s.learner_id
         if learner_id is None:
-            learner_id = _statement_learner(raw, event, recs)
+            learner_id = _statement_learner(s.raw, event, recs)
+        return s.statement_id, canonical_json(s.raw), learner_id, event, recs, list(s.flags)
+
+    def _put_statement(
+        self,
+        tx: Tx,
+        statement_id: str,
+        text: str,
+        learner_id: str | None,
+        event: EventRecord | None,
+        recs: list[AssessmentRecord],
+        flags: list[str],
+    ) -> bool:
         table = self._table("statements")
-        with self._transaction(write=True) as tx:
-            found = tx.query(f"SELECT raw FROM {table} WHERE statement_id = ?", (statement_id,))
-            if found:
-                if found[0][0] == text:
-                    return False
-                raise StatementConflictError(statement_id)
-            tx.run(
-                f"INSERT INTO {table} (statement_id, learner_id, item_id, verb, flags, raw, "
-                "stored_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    statement_id,
-                    learner_id,
-                    None if event is None else event.item_id,
-                    None if event is None else event.verb,
-                    json.dumps(list(flags)),
-                    text,
-                    self._ts_in(datetime.now(UTC)),
-                ),
-            )
-            if event is not None:
-                self._insert_events(tx, [event])
-            if recs:
-                self._insert_assessments(tx, recs, statement_id)
+        found = tx.query(f"SELECT raw FROM {table} WHERE statement_id = ?", (statement_id,))
+        if found:
+            if found[0][0] == text:
+                return False
+            raise StatementConflictError(statement_id)  # the transaction rolls back the batch
+        tx.run(
+            f"INSERT INTO {table} (statement_id, learner_id, item_id, verb, flags, raw, "
+            "stored_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                statement_id,
+                learner_id,
+                None if event is None else event.item_id,
+                None if event is None else event.verb,
+                json.dumps(flags),
+                text,
+                self._ts_in(datetime.now(UTC)),
+            ),
+        )
+        if event is not None:
+            self._insert_events(tx, [event])
+        if recs:
+            self._insert_assessments(tx, recs, statement_id)
         return True
 
     def erase_learner(self, learner_id: str) -> dict[str, int]:
