@@ -2,6 +2,7 @@
 
 from pathfinder.ranking._features import (
     RANK_FEATURES,
+    UNREADY_WEIGHT,
     LearnerView,
     rank_features,
     skill_readiness,
@@ -10,6 +11,7 @@ from pathfinder.ranking._ranker import PathRanker, RankerConfig
 
 __all__ = [
     "RANK_FEATURES",
+    "UNREADY_WEIGHT",
     "LearnerView",
     "PathRanker",
     "RankerConfig",

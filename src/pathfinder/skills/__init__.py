@@ -9,6 +9,7 @@ from pathfinder.skills._filter import (
     FilterParams,
     Observations,
     SkillState,
+    expected_gain,
 )
 from pathfinder.skills._model import FEATURES, SkillStateModel
 
@@ -23,4 +24,5 @@ __all__ = [
     "SkillState",
     "SkillStateConfig",
     "SkillStateModel",
+    "expected_gain",
 ]
