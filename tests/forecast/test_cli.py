@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from pathfinder.cli import cli
+from pathfinder.data import World
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
@@ -187,3 +188,74 @@ def test_forecast_then_report_logged_to_one_mlflow_run(
         "forecast/MANIFEST.json",
         "forecast/aggregates",
     }
+
+
+def test_store_evidence_updates_the_forecast(
+    tiny_dir: Path, tiny_model: Path, tiny_world: World, tmp_path: Path
+) -> None:
+    """Assessments in the event store move the learner's current estimate (as on the server)."""
+    import datetime as dt
+    import uuid
+
+    import pandas as pd
+
+    from pathfinder.store import open_store
+
+    url = f"sqlite:///{tmp_path / 'events.db'}"
+    learner = str(tiny_world.learners["learner_id"].iloc[3])
+    skill = tiny_world.framework.skill_ids[0]
+    item = str(tiny_world.catalog["item_id"].iloc[0])
+    when = tiny_world.events["timestamp"].max().to_pydatetime() + dt.timedelta(days=1)
+    store = open_store(url)
+    store.append_assessments(
+        [
+            {
+                "learner_id": learner,
+                "skill_id": skill,
+                "score": 0.99,
+                "assessed_at": when,
+                "method": "test",
+            },
+        ]
+    )
+    store.append_events(
+        [
+            {
+                "event_id": str(uuid.UUID(int=7)),
+                "learner_id": learner,
+                "item_id": item,
+                "verb": "launched",
+                "timestamp": when,
+                "duration_s": 0.0,
+                "score": None,
+                "rating": None,
+            },
+        ]
+    )
+    store.close()
+    outs = {}
+    for name, extra in (("plain", []), ("store", ["--store", url])):
+        code, _, err = invoke(
+            "forecast",
+            "--data",
+            str(tiny_dir),
+            "--model",
+            str(tiny_model),
+            "--out",
+            str(tmp_path / name),
+            "--horizon",
+            "30",
+            "--as-of",
+            (when + dt.timedelta(days=1)).isoformat(),
+            "--no-track",
+            *extra,
+        )
+        assert code == 0, err
+        rows = pd.read_parquet(tmp_path / name / "learner_skill")
+        outs[name] = rows.set_index(["learner_id", "skill_id"])["proficiency_now"]
+    manifest = json.loads((tmp_path / "store" / "MANIFEST.json").read_text())
+    assert manifest["evidence_applied"] == {"events": 1, "assessments": 1}
+    assert outs["store"][(learner, skill)] > outs["plain"][(learner, skill)] + 0.05
+    # at the same date, nobody else's estimate moves
+    others = outs["plain"].drop(index=(learner, skill))
+    assert (outs["store"].drop(index=(learner, skill)) == others).all()
