@@ -95,6 +95,15 @@ class Pool(Generic[ConnT]):
         finally:
             self._give_back(conn, healthy)
 
+    def discard_idle(self) -> None:
+        """Close every idle connection (after a failure of the database: likely broken too)."""
+        with self._cond:
+            idle, self._idle = self._idle, []
+            self._open -= len(idle)
+            self._cond.notify_all()
+        for conn in idle:
+            self._close(conn)
+
     def close(self) -> None:
         """Close idle connections now and borrowed ones when they come back."""
         with self._cond:

@@ -13,6 +13,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
 from pathfinder.errors import StoreUnavailableError
+from pathfinder.store._guard import Breaker, Watchdog
 from pathfinder.store._pool import Pool
 from pathfinder.store._sql import SqlEventStore, Tx
 
@@ -113,6 +114,13 @@ class PostgresEventStore(SqlEventStore):
         Maximum number of open connections.
     connect_timeout_s : int
         Seconds to wait for a connection before the store counts as unavailable.
+    io_timeout_s : float
+        Longest one store call may wait on the database (a hung server, a network that drops
+        packets); past it the connection is cut and the call raises StoreUnavailableError.
+    retry_after_s : float
+        After a new connection failed or a call hung past ``io_timeout_s``, calls fail at once
+        for this long; then one call at a time probes whether the database is back. (A pooled
+        connection found broken only discards the idle ones: the next call connects afresh.)
     """
 
     def __init__(
@@ -122,6 +130,8 @@ class PostgresEventStore(SqlEventStore):
         namespace: str | None = None,
         pool_size: int = 8,
         connect_timeout_s: int = 5,
+        io_timeout_s: float = 5.0,
+        retry_after_s: float = 1.0,
     ) -> None:
         self._url = url
         self.schema = namespace or DEFAULT_SCHEMA
@@ -134,6 +144,8 @@ class PostgresEventStore(SqlEventStore):
             self._connect_kwargs["application_name"] = f"pathfinder-store:{self.schema}"
         digest = hashlib.sha256(f"pathfinder.store:{self.schema}".encode()).digest()
         self._lock_key = int.from_bytes(digest[:8], "big", signed=True)
+        self._watchdog = Watchdog(io_timeout_s)
+        self._breaker = Breaker(retry_after_s, max(io_timeout_s, connect_timeout_s), self._where)
         self._pool: Pool[psycopg.Connection[tuple[Any, ...]]] = Pool(
             self._connect, _close, pool_size, discard_on=(psycopg.Error,)
         )
@@ -155,7 +167,11 @@ class PostgresEventStore(SqlEventStore):
         return f"PostgreSQL at {host}:{port}/{db}"
 
     def _connect(self) -> psycopg.Connection[tuple[Any, ...]]:
-        return psycopg.connect(self._url, **self._connect_kwargs)
+        try:
+            return psycopg.connect(self._url, **self._connect_kwargs)
+        except psycopg.OperationalError:
+            self._breaker.failed()  # the database is down or unreachable, not just one link
+            raise
 
     def _table(self, name: str) -> str:
         return f'"{self.schema}"."{name}"'
@@ -170,19 +186,30 @@ class PostgresEventStore(SqlEventStore):
 
     @contextmanager
     def _transaction(self, write: bool) -> Iterator[Tx]:
+        self._breaker.admit()
+        cut = False
         try:
             with self._pool.connection() as conn:
-                if not write:
-                    yield _PgTx(conn)
-                    return
-                with conn.transaction():
-                    conn.execute("SELECT pg_advisory_xact_lock(%s)", (self._lock_key,))
-                    yield _PgTx(conn)
+                token = self._watchdog.arm(conn.pgconn.socket)
+                try:
+                    if not write:
+                        yield _PgTx(conn)
+                    else:
+                        with conn.transaction():
+                            conn.execute("SELECT pg_advisory_xact_lock(%s)", (self._lock_key,))
+                            yield _PgTx(conn)
+                finally:
+                    cut = not self._watchdog.disarm(token)
         except _UNAVAILABLE as err:
+            if cut:
+                self._breaker.failed()
+            self._pool.discard_idle()  # they went through the same failure: likely broken too
+            reason = f"no answer within {self._watchdog.timeout_s:g} s" if cut else str(err)
             raise StoreUnavailableError(
-                f"event store unavailable ({self._where}): {err}; check the server is up and "
-                "the URL, then retry"
+                f"event store unavailable ({self._where}): {reason}; check the server is up "
+                "and the URL, then retry"
             ) from err
+        self._breaker.succeeded()
 
     def drop_all(self) -> None:
         with self._transaction(write=True) as tx:
