@@ -163,6 +163,11 @@ def load_bundle(
         manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as err:
         raise ModelLoadError(f"{path / MANIFEST} is not valid JSON: {err}") from err
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files", {}), dict):
+        raise ModelLoadError(
+            f"{path / MANIFEST} is not a bundle manifest: expected a JSON object with a 'files' "
+            "object; rewrite the bundle with Recommender.save"
+        )
     if manifest.get("format") != BUNDLE_FORMAT:
         raise ModelLoadError(
             f"{path}: bundle format {manifest.get('format')!r}, this version "

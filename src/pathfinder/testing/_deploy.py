@@ -135,10 +135,12 @@ class Deployment:
     def backend(self) -> str:
         return "sqlite" if self.store_url.startswith("sqlite") else "postgresql"
 
-    def env(self, store_url: str | None = None, **settings: str) -> dict[str, str]:
+    def env(
+        self, store_url: str | None = None, model: Path | None = None, **settings: str
+    ) -> dict[str, str]:
         """Server environment; ``settings`` adds ``PATHFINDER_<NAME>`` variables."""
         return {
-            "PATHFINDER_MODEL": str(self.bundle),
+            "PATHFINDER_MODEL": str(model or self.bundle),
             "PATHFINDER_STORE_URL": store_url or self.store_url,
             "PATHFINDER_STORE_NAMESPACE": self.namespace,
             "PATHFINDER_API_KEYS_FILE": str(self.workdir / "keys.json"),
@@ -148,11 +150,21 @@ class Deployment:
             **{f"PATHFINDER_{k.upper()}": v for k, v in settings.items()},
         }
 
-    def server(self, name: str, store_url: str | None = None, **settings: str) -> ServerProcess:
-        """A server (not started) logging at debug level to ``workdir/<name>.log``."""
+    def server(
+        self,
+        name: str,
+        store_url: str | None = None,
+        model: Path | None = None,
+        **settings: str,
+    ) -> ServerProcess:
+        """A server (not started) logging at debug level to ``workdir/<name>.log``.
+
+        ``store_url`` and ``model`` replace the deployment's; ``settings`` adds
+        ``PATHFINDER_<NAME>`` variables (e.g. ``max_inflight="4"``).
+        """
         server = ServerProcess(
             self.root,
-            self.env(store_url, **settings),
+            self.env(store_url, model, **settings),
             self.workdir / f"{name}.log",
             args=("--verbose",),
         )
