@@ -141,6 +141,7 @@ class SqliteEventStore(SqlEventStore):
             conn.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA secure_delete = ON")  # deleted rows are zeroed on disk
         except BaseException:
             conn.close()
             raise
@@ -181,6 +182,14 @@ class SqliteEventStore(SqlEventStore):
                     conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+
+    def erase_learner(self, learner_id: str) -> dict[str, int]:
+        counts = super().erase_learner(learner_id)
+        # older write-ahead-log frames still hold the erased rows: fold the log into the
+        # database file (where secure_delete zeroed them) and empty it, so no copy stays on disk
+        with self._translated(), self._pool.connection() as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return counts
 
     def drop_all(self) -> None:
         with self._transaction(write=True) as tx:
