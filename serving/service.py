@@ -9,6 +9,7 @@ from __future__ import annotations
 import bentoml
 
 from pathfinder.service import ApiKeys
+from pathfinder.service._gate import GateSettings
 from pathfinder.service._http import ServiceState, create_app
 from pathfinder.service._loader import build_core
 from pathfinder.service._metrics import make_metrics
@@ -26,9 +27,8 @@ class Pathfinder:
         settings = ServiceSettings.from_env()
         self.state = ServiceState(
             ApiKeys.from_file(settings.api_keys_file),
-            settings.max_body_bytes,
+            GateSettings(settings.max_body_bytes, settings.max_inflight, make_metrics()),
             reload=lambda: build_core(settings),
-            metrics=make_metrics(),
         )
         app.state.pathfinder = self.state
         self.state.core = build_core(settings)

@@ -316,6 +316,22 @@ def test_events_since_across_two_store_instances(db: Database) -> None:
         a.events_since(-1, 10)
 
 
+def test_heads_match_the_cursors_of_each_log(store: EventStore) -> None:
+    assert store.heads() == {"events": 0, "assessments": 0, "erasures": 0}
+    store.append_events([event(), event(item="i2")])
+    store.append_assessments([assessment()])
+    heads = store.heads()
+    assert heads["events"] == store.events_since(0, 100)[1] > 0
+    assert heads["assessments"] == store.assessments_since(0, 100)[1] > 0
+    assert heads["erasures"] == 0
+    store.erase_learner("l1")
+    after = store.heads()
+    assert after["erasures"] == store.erasures_since(0, 100)[1] > 0
+    assert (after["events"], after["assessments"]) == (0, 0)  # the erased rows are gone
+    store.append_events([event(learner="l2")])
+    assert store.heads()["events"] > heads["events"]  # numbers are never reused
+
+
 def test_store_reopens_with_its_data(db: Database) -> None:
     rows = [event(), event(item="i2")]
     db.open().append_events(rows)

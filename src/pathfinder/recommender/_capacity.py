@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 
 import numpy as np
@@ -14,10 +15,13 @@ class CapacityLedger:
 
     Serving a path to a learner first releases that learner's previous holds, so asking twice
     gives the same path, while paths of different learners share an item's weekly capacity.
+    Hold ``lock`` from release to hold: a model call past its deadline may still be sequencing
+    in its thread while the fallback path books seats.
     """
 
     def __init__(self, capacity: np.ndarray) -> None:
         self.capacity = capacity
+        self.lock = threading.Lock()
         self.held: dict[tuple[int, int], int] = defaultdict(int)
         self.by_learner: dict[str, list[tuple[int, int]]] = {}
 

@@ -349,25 +349,27 @@ class Recommender:
             max_steps=req.max_steps,
         )
         week0 = int(t // 7)
-        self.ledger_.release(req.learner_id)
-        steps = self.sequencer_.sequence(
-            ctx,
-            cands,
-            scores,
-            self.engine_.catalog,
-            fw.policy,
-            capacity_left=lambda item, week: self.ledger_.left(item, week0 + week),
-        )
         finite = np.isfinite(self.engine_.catalog.capacity)
-        self.ledger_.hold(
-            req.learner_id,
-            [
-                (s.item, week0 + w)
-                for s in steps
-                if finite[s.item]
-                for w in range(s.week, s.week + s.weeks)
-            ],
-        )
+        ledger = self.ledger_
+        with ledger.lock:
+            ledger.release(req.learner_id)
+            steps = self.sequencer_.sequence(
+                ctx,
+                cands,
+                scores,
+                self.engine_.catalog,
+                fw.policy,
+                capacity_left=lambda item, week: ledger.left(item, week0 + week),
+            )
+            ledger.hold(
+                req.learner_id,
+                [
+                    (s.item, week0 + w)
+                    for s in steps
+                    if finite[s.item]
+                    for w in range(s.week, s.week + s.weeks)
+                ],
+            )
         return steps
 
     def _response(
@@ -523,7 +525,8 @@ class Recommender:
         if row < len(self.user_factors_):
             self.user_factors_[row] = 0.0
         self.dirty_.discard(row)
-        self.ledger_.release(learner_id)
+        with self.ledger_.lock:
+            self.ledger_.release(learner_id)
         return True
 
     # ================================================================== persistence

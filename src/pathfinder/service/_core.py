@@ -8,10 +8,10 @@ and a recommend syncs first, reflecting all acknowledged evidence without retrai
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
-import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
@@ -51,7 +51,11 @@ class ServiceCore:
         self.store = store
         self.deadline_s = deadline_s
         self._lock = threading.RLock()
-        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="recommend")
+        # one model thread: the model is not thread-safe (calls hold _lock anyway), so a second
+        # thread would only contend for the lock
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recommend")
+        # fallbacks run beside a model call that is past its deadline, never behind it
+        self._spare = ThreadPoolExecutor(max_workers=2, thread_name_prefix="fallback")
         self.cursors = {"events": 0, "assessments": 0, "erasures": 0}
         self.fallbacks = 0
         self._xapi: XapiMapper | None = None
@@ -119,68 +123,112 @@ class ServiceCore:
 
     # ------------------------------------------------------------------ online updates
     def sync(self) -> int:
-        """Apply every row stored since the last sync; returns how many were applied."""
+        """Apply every row stored since the last sync; returns how many were applied.
+
+        One round trip (:meth:`EventStore.heads`) when nothing is new.
+        """
         with self._lock:
+            heads = self.store.heads()
             applied = 0
-            while True:
-                rows, cursor = self.store.events_since(self.cursors["events"], _SYNC_BATCH)
-                if rows:
-                    self.recommender.observe_events(_frame(rows, EventIn))
-                    applied += len(rows)
-                self.cursors["events"] = cursor
-                if len(rows) < _SYNC_BATCH:
-                    break
-            while True:
-                rows, cursor = self.store.assessments_since(
-                    self.cursors["assessments"], _SYNC_BATCH
-                )
-                if rows:
-                    self.recommender.observe_assessments(_frame(rows, AssessmentIn))
-                    applied += len(rows)
-                self.cursors["assessments"] = cursor
-                if len(rows) < _SYNC_BATCH:
-                    break
+            if heads["events"] > self.cursors["events"]:
+                applied += self._drain("events", self.store.events_since, EventIn)
+            if heads["assessments"] > self.cursors["assessments"]:
+                applied += self._drain("assessments", self.store.assessments_since, AssessmentIn)
+            if heads["erasures"] > self.cursors["erasures"]:
+                self._apply_erasures()
+            return applied
+
+    def _drain(
+        self,
+        log_name: str,
+        since: Callable[[int, int], tuple[list[dict[str, Any]], int]],
+        model: type[EventIn] | type[AssessmentIn],
+    ) -> int:
+        observe = (
+            self.recommender.observe_events
+            if log_name == "events"
+            else self.recommender.observe_assessments
+        )
+        applied = 0
+        while True:
+            rows, cursor = since(self.cursors[log_name], _SYNC_BATCH)
+            if rows:
+                observe(_frame(rows, model))
+                applied += len(rows)
+            self.cursors[log_name] = cursor
+            if len(rows) < _SYNC_BATCH:
+                return applied
+
+    def _apply_erasures(self) -> None:
+        while True:
             erased, self.cursors["erasures"] = self.store.erasures_since(
                 self.cursors["erasures"], _SYNC_BATCH
             )
-            if erased:
-                gone = {row["learner_hash"] for row in erased}
+            gone = {row["learner_hash"] for row in erased}
+            if gone:
                 for learner in list(self.recommender.registry_.ids):
                     if self.store.learner_hash(learner) in gone:
                         self.recommender.forget_learner(learner)
-            return applied
+            if len(erased) < _SYNC_BATCH:
+                return
 
     # ------------------------------------------------------------------ reads
-    def recommend(self, request: RecommendRequest) -> RecommendResponse:
-        """A path reflecting every acknowledged write; degraded fallback on failure or timeout.
+    def warm_up(self, learner_id: str) -> None:
+        """Catch up with the store and serve one learner, with no deadline (before ready)."""
+        self._sync_and_recommend(RecommendRequest(learner_id=learner_id))
 
-        Raises the request's own errors (unknown learner, unknown goal skill) unchanged.
-        """
-        started = time.perf_counter()
+    def recommend(self, request: RecommendRequest) -> RecommendResponse:
+        """Blocking form of :meth:`recommend_async`, for callers without an event loop."""
+        future = self._pool.submit(self._sync_and_recommend, request)
         try:
-            self.sync()
-        except PathfinderError:
-            log.warning("event store unavailable: serving the model's last state")
-        future = self._pool.submit(self._recommend_locked, request)
-        try:
-            return future.result(
-                timeout=max(0.0, self.deadline_s - (time.perf_counter() - started))
-            )
+            return future.result(timeout=self.deadline_s)
         except FutureTimeout:
             log.warning("recommend past its deadline: degraded fallback")
         except PathfinderError:
             raise
         except Exception:
             log.exception("model failure: degraded fallback")
+        return self._fallback(request)
+
+    async def recommend_async(self, request: RecommendRequest) -> RecommendResponse:
+        """A path reflecting every acknowledged write; degraded fallback on failure or timeout.
+
+        The store sync and the model run in one hand-off to the worker pool; past the deadline
+        (which covers a hanging store as well) the fallback path answers while the late call
+        finishes in the background.
+
+        Raises
+        ------
+        UnknownLearnerError, ConfigError
+            The request's own errors (unknown learner, unknown goal skill), unchanged.
+        """
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(self._pool, self._sync_and_recommend, request)
+        try:
+            return await asyncio.wait_for(asyncio.shield(future), self.deadline_s)
+        except TimeoutError:
+            log.warning("recommend past its deadline: degraded fallback")
+        except PathfinderError:
+            raise
+        except Exception:
+            log.exception("model failure: degraded fallback")
+        return await loop.run_in_executor(self._spare, self._fallback, request)
+
+    def _sync_and_recommend(self, request: RecommendRequest) -> RecommendResponse:
+        with self._lock:
+            try:
+                self.sync()
+            except PathfinderError:
+                log.warning("event store unavailable: serving the model's last state")
+            return self.recommender.recommend(request)
+
+    def _fallback(self, request: RecommendRequest) -> RecommendResponse:
         self.fallbacks += 1
         return self.recommender.fallback(request)
 
-    def _recommend_locked(self, request: RecommendRequest) -> RecommendResponse:
-        with self._lock:
-            return self.recommender.recommend(request)
-
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self._spare.shutdown(wait=False, cancel_futures=True)
 
 
 def _require_known(table: str, column: str, values: list[str], known: Mapping[str, int]) -> None:

@@ -8,13 +8,11 @@ the field), 503 event store unavailable. A model failure is never a 5xx: recomme
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import Body, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from starlette.middleware.base import BaseHTTPMiddleware
 
 from pathfinder.errors import (
     ConfigError,
@@ -28,8 +26,10 @@ from pathfinder.errors import (
 from pathfinder.schemas import GapOut, RecommendRequest, RecommendResponse
 from pathfinder.service._auth import ApiKeys, Principal, Scope
 from pathfinder.service._core import ServiceCore
+from pathfinder.service._gate import XAPI_VERSION, Gate, GateSettings
 from pathfinder.service._inputs import AssessmentBatch, EventBatch, IngestResult
 from pathfinder.service._metrics import Metrics
+from pathfinder.service._redact import redact_access_logs
 
 __all__ = ["ServiceState", "create_app"]
 
@@ -42,55 +42,17 @@ class ServiceState:
     def __init__(
         self,
         keys: ApiKeys,
-        max_body_bytes: int,
+        gate: GateSettings,
         reload: Callable[[], ServiceCore] | None = None,
-        metrics: Metrics | None = None,
     ) -> None:
         self.keys = keys
-        self.max_body_bytes = max_body_bytes
+        self.gate = gate
         self.core: ServiceCore | None = None
         self.reload = reload
-        self.metrics = metrics
 
-
-class _Timing(BaseHTTPMiddleware):
-    """Latency per route template and status into the service's histogram."""
-
-    async def dispatch(
-        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        state: ServiceState | None = getattr(request.app.state, "pathfinder", None)
-        if state is not None and state.metrics is not None:
-            route = request.scope.get("route")
-            name = getattr(route, "path", "unmatched")
-            state.metrics.request_seconds.labels(name, str(response.status_code)).observe(
-                time.perf_counter() - started
-            )
-        return response
-
-
-class _BodyLimit(BaseHTTPMiddleware):
-    async def dispatch(
-        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        state: ServiceState | None = getattr(request.app.state, "pathfinder", None)
-        length = request.headers.get("content-length")
-        if (
-            state is not None
-            and length is not None
-            and length.isdigit()
-            and int(length) > state.max_body_bytes
-        ):
-            return JSONResponse(
-                {
-                    "detail": f"body of {length} bytes exceeds the limit of "
-                    f"{state.max_body_bytes} bytes"
-                },
-                status_code=413,
-            )
-        return await call_next(request)
+    @property
+    def metrics(self) -> Metrics | None:
+        return self.gate.metrics
 
 
 def _error(status: int, message: str, **extra: Any) -> JSONResponse:
@@ -102,15 +64,15 @@ def _state(request: Request) -> ServiceState:
     return state
 
 
-def _core(request: Request) -> ServiceCore:
+async def _core(request: Request) -> ServiceCore:
     current = _state(request).core
     if current is None:
         raise StoreUnavailableError("the model is not loaded yet")
     return current
 
 
-def _require(scope: Scope) -> Callable[[Request], Principal]:
-    def check(request: Request) -> Principal:
+def _require(scope: Scope) -> Callable[[Request], Coroutine[Any, Any, Principal]]:
+    async def check(request: Request) -> Principal:
         principal = _state(request).keys.authenticate(request.headers.get("authorization"))
         if principal is None:
             raise _Unauthorized()
@@ -144,8 +106,7 @@ def create_app() -> FastAPI:
         version="1",
         description="Personalised learning paths for an LMS (DESIGN §7).",
     )
-    app.add_middleware(_BodyLimit)
-    app.add_middleware(_Timing)
+    app.add_middleware(Gate)
 
     @app.exception_handler(_Unauthorized)
     async def unauthorized(request: Request, exc: _Unauthorized) -> JSONResponse:
@@ -181,14 +142,14 @@ def create_app() -> FastAPI:
         return _error(503, f"event store unavailable: nothing was stored ({exc})")
 
     @app.post("/recommend", response_model=RecommendResponse)
-    def recommend(
+    async def recommend(
         request: Request,
         body: RecommendRequest,
         _: Reader,
         svc: Core,
     ) -> RecommendResponse:
         """An ordered, scheduled path for one learner (degraded fallback, never a 5xx)."""
-        response = svc.recommend(body)
+        response = await svc.recommend_async(body)
         metrics = _state(request).metrics
         if response.degraded and metrics is not None:
             metrics.fallbacks.inc()
@@ -219,9 +180,10 @@ def create_app() -> FastAPI:
         return svc.ingest_assessments(body.assessments)
 
     @app.get("/learners/{learner_id}/gaps", response_model=list[GapOut])
-    def gaps(learner_id: str, _: Reader, svc: Core) -> list[GapOut]:
+    async def gaps(learner_id: str, _: Reader, svc: Core) -> list[GapOut]:
         """The learner's largest priority-weighted gaps now."""
-        return svc.recommend(RecommendRequest(learner_id=learner_id, max_steps=1)).top_gaps
+        request = RecommendRequest(learner_id=learner_id, max_steps=1)
+        return (await svc.recommend_async(request)).top_gaps
 
     @app.delete("/learners/{learner_id}")
     def erase(learner_id: str, _: Admin, svc: Core) -> dict[str, int]:
@@ -245,10 +207,8 @@ def create_app() -> FastAPI:
         return {"model_version": fresh.recommender.model_version}
 
     mount_xapi(app)
+    redact_access_logs()  # learner ids in /learners/{id} paths stay out of the logs
     return app
-
-
-XAPI_VERSION = "1.0.3"
 
 
 def mount_xapi(app: FastAPI) -> None:
@@ -257,15 +217,6 @@ def mount_xapi(app: FastAPI) -> None:
     @app.exception_handler(_XapiVersion)
     async def bad_version(request: Request, exc: _XapiVersion) -> JSONResponse:
         return _error(400, "X-Experience-API-Version header missing or not 1.0.x")
-
-    @app.middleware("http")
-    async def version_header(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        if request.url.path.startswith("/xapi/"):
-            response.headers["X-Experience-API-Version"] = XAPI_VERSION
-        return response
 
     @app.get("/xapi/about")
     def about() -> dict[str, list[str]]:
@@ -312,7 +263,7 @@ class _XapiVersion(Exception):
     pass
 
 
-def _xapi_version(request: Request) -> None:
+async def _xapi_version(request: Request) -> None:
     if not request.headers.get("x-experience-api-version", "").startswith("1.0"):
         raise _XapiVersion()
 

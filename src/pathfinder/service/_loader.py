@@ -7,7 +7,6 @@ from pathlib import Path
 
 from pathfinder.errors import ModelLoadError
 from pathfinder.recommender import Recommender
-from pathfinder.schemas import RecommendRequest
 from pathfinder.service._core import ServiceCore
 from pathfinder.service._settings import ServiceSettings
 from pathfinder.store import open_store
@@ -40,6 +39,6 @@ def build_core(settings: ServiceSettings) -> ServiceCore:
         settings.deadline_ms / 1000.0,
     )
     if rec.registry_.ids:
-        core.recommend(RecommendRequest(learner_id=rec.registry_.ids[0]))  # warm caches
+        core.warm_up(rec.registry_.ids[0])
     log.info("serving model %s", rec.model_version)
     return core

@@ -10,10 +10,11 @@ __all__ = ["Metrics", "make_metrics"]
 
 @dataclass(frozen=True)
 class Metrics:
-    """Request latency per route and status, degraded answers, events by outcome."""
+    """Request latency per route and status, degraded answers, shed requests, events by outcome."""
 
     request_seconds: Any
     fallbacks: Any
+    shed: Any
     events: Any
 
 
@@ -29,5 +30,6 @@ def make_metrics() -> Metrics:
             buckets=(0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
         ),
         fallbacks=prom.Counter("pathfinder_fallbacks", "Degraded fallback paths served."),
+        shed=prom.Counter("pathfinder_shed", "Requests answered 503: too many in flight."),
         events=prom.Counter("pathfinder_events", "Events by outcome.", ["outcome"]),
     )

@@ -36,6 +36,13 @@ class ServiceSettings(BaseModel):
     max_body_bytes: int = Field(
         1_000_000, ge=1_000, le=50_000_000, description="PATHFINDER_MAX_BODY_BYTES."
     )
+    max_inflight: int = Field(
+        16,
+        ge=1,
+        le=10_000,
+        description="PATHFINDER_MAX_INFLIGHT: requests processed at once per worker; more are "
+        "answered 503 with Retry-After at once (load shedding).",
+    )
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> ServiceSettings:

@@ -222,6 +222,15 @@ class EventStore(ABC):
         """
 
     @abstractmethod
+    def heads(self) -> dict[str, int]:
+        """The highest sequence number stored in each log (``events``, ``assessments``,
+        ``erasures``; 0 when empty).
+
+        One round trip, so a reader can skip the ``*_since`` queries unless a head is above its
+        cursor. Erasure can lower a head (its rows are gone); numbers are never reused.
+        """
+
+    @abstractmethod
     def learner_hash(self, learner_id: str) -> str:
         """The salted hash under which an erasure of ``learner_id`` is logged (hex)."""
 

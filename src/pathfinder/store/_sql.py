@@ -363,6 +363,14 @@ class SqlEventStore(EventStore):
         out = [{"learner_hash": str(h), "erased_at": self._ts_out(t)} for h, t, _ in rows]
         return out, int(rows[-1][-1]) if rows else cursor
 
+    def heads(self) -> dict[str, int]:
+        logs = ("events", "assessments", "erasures")
+        row = self._query(
+            "SELECT "
+            + ", ".join(f"(SELECT COALESCE(MAX(seq), 0) FROM {self._table(t)})" for t in logs)
+        )[0]
+        return {name: int(value) for name, value in zip(logs, row, strict=True)}
+
     def learner_hash(self, learner_id: str) -> str:
         return keyed_hash(self._salt, learner_id)
 
