@@ -92,16 +92,11 @@ def test_every_route_at_debug_logs_no_personal_data_and_erasure_leaves_no_trace(
     by_mail = {**statement, "actor": {"mbox": f"mailto:{MAIL}", "name": "Grace Hopper"}}
     others = [i for i in dep.learners if i != learner][:5]
     events = events_batch(random.Random(1), [learner, newcomer, *others], dep.items, 40)
+    cold_start = {"learner_id": newcomer, "role": str(row[C.ROLE]), "region": str(row[C.REGION])}
     with httpx.Client(base_url=base, timeout=30) as client:
         ok = [
             client.post("/recommend", json={"learner_id": learner}, headers=lms),
-            client.post(
-                "/recommend",
-                json={"learner_id": newcomer, "role": str(row[C.ROLE]), "region": "emea"}
-                if "emea" in set(tiny_world.learners[C.REGION])
-                else {"learner_id": newcomer, "role": str(row[C.ROLE])},
-                headers=lms,
-            ),
+            client.post("/recommend", json=cold_start, headers=lms),
             client.post("/events", json={"events": events}, headers=lms),
             client.post(
                 "/assessments",
@@ -151,9 +146,7 @@ def test_every_route_at_debug_logs_no_personal_data_and_erasure_leaves_no_trace(
         # the online state: no personalised output for either, in this process...
         after = client.post("/recommend", json={"learner_id": learner}, headers=lms).json()
         assert after["cold_start"] and after["learner_id"] == learner
-        gone = client.post(
-            "/recommend", json={"learner_id": newcomer, "role": str(row[C.ROLE])}, headers=lms
-        ).json()
+        gone = client.post("/recommend", json=cold_start, headers=lms).json()
         assert gone["cold_start"]
     # ... and in a fresh process, which loads the bundle that was trained on the learner
     server.kill()  # no clean shutdown: SQLite's write-ahead log stays as it was
