@@ -8,6 +8,7 @@ the field), 503 event store unavailable. A model failure is never a 5xx: recomme
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
@@ -53,6 +54,16 @@ class ServiceState:
     @property
     def metrics(self) -> Metrics | None:
         return self.gate.metrics
+
+
+#: Seconds a replaced core keeps serving the requests that took it before a reload (longer
+#: than BentoML's 30 s request timeout), before its thread pools and store connections close.
+RETIRE_AFTER_S = 35.0
+
+
+def _retire(core: ServiceCore) -> None:
+    core.close()
+    core.store.close()
 
 
 def _error(status: int, message: str, **extra: Any) -> JSONResponse:
@@ -202,8 +213,10 @@ def create_app() -> FastAPI:
             log.error("reload failed, keeping the old model: %s", err)
             raise ConfigError(f"reload failed, the old model keeps serving: {err}") from err
         old, st.core = st.core, fresh
-        if old is not None:
-            old.close()
+        if old is not None:  # requests that took the old core finish on it; retire it after them
+            timer = threading.Timer(RETIRE_AFTER_S, _retire, args=(old,))
+            timer.daemon = True
+            timer.start()
         return {"model_version": fresh.recommender.model_version}
 
     mount_xapi(app)
