@@ -35,8 +35,8 @@ test-fast: install
 
 ## check: lint and type check
 check: install
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks examples
+	$(BIN)/ruff format --check src tests benchmarks examples
 	$(BIN)/mypy
 
 ## bench: benchmark scripts (figures go to benchmarks/RESULTS.md by hand)

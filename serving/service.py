@@ -21,7 +21,8 @@ app = create_app()
 @bentoml.service(name="pathfinder", workers=1, threads=4, traffic={"timeout": 30})
 @bentoml.asgi_app(app, path="/")
 class Pathfinder:
-    """Loads the model and the event store at start-up; ready once warm."""
+    """Loads the model and the event store in the background; ready once warm, dead if the
+    load failed (settings and API keys are checked at once: a bad value stops the start)."""
 
     def __init__(self) -> None:
         settings = ServiceSettings.from_env()
@@ -31,7 +32,10 @@ class Pathfinder:
             reload=lambda: build_core(settings),
         )
         app.state.pathfinder = self.state
-        self.state.core = build_core(settings)
+        self.state.load_in_background(lambda: build_core(settings))
 
     def __is_ready__(self) -> bool:
         return self.state.core is not None
+
+    def __is_alive__(self) -> bool:
+        return self.state.load_error is None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +16,7 @@ from pathfinder.data import World
 from pathfinder.data import columns as C
 from pathfinder.recommender import Recommender
 from pathfinder.service import new_key
-from pathfinder.service._launch import running_server
+from pathfinder.service._launch import ServerProcess, running_server
 from pathfinder.store import open_store
 
 pytestmark = pytest.mark.integration
@@ -22,6 +24,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+FAULTS = Path(__file__).parent / "faults"  # sitecustomize that injects faults into the server
+
+
+def _failing_learner(world: World) -> str:
+    """The learner for whom the server's model is made to raise (see faults/sitecustomize.py)."""
+    return str(world.events[C.LEARNER_ID].value_counts().index[7])
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -47,10 +55,12 @@ def server(
         "PATHFINDER_API_KEYS_FILE": str(tmp / "keys.json"),
         "BENTOML_HOME": str(tmp / "bentoml"),
         "OPENBLAS_NUM_THREADS": "1",
+        "PYTHONPATH": str(FAULTS),
+        "PATHFINDER_TEST_FAILING_LEARNER": _failing_learner(tiny_world),
     }
     try:
         with running_server(ROOT, env, tmp / "server.log") as base:
-            yield {"base": base, "bundle": str(bundle), **keys}
+            yield {"base": base, "bundle": str(bundle), "env": json.dumps(env), **keys}
     finally:
         open_store(store_url, namespace=namespace).drop_all()
 
@@ -271,3 +281,103 @@ def test_failed_reload_keeps_the_old_model_serving(
         assert httpx.get(f"{base}/readyz").status_code == 200
     finally:
         ranker.write_bytes(original)
+
+
+def _fallbacks(base: str) -> float:
+    for line in httpx.get(f"{base}/metrics").text.splitlines():
+        if line.startswith("pathfinder_fallbacks_total "):
+            return float(line.split()[1])
+    return 0.0
+
+
+def test_model_failure_serves_the_degraded_fallback(
+    server: dict[str, str], tiny_world: World
+) -> None:
+    base, lid = server["base"], _failing_learner(tiny_world)
+    before = _fallbacks(base)
+    r = httpx.post(
+        f"{base}/recommend", json={"learner_id": lid, "max_steps": 4}, headers=_auth(server["lms"])
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["degraded"] is True and 1 <= len(body["steps"]) <= 4
+    learner = tiny_world.learners.set_index(C.LEARNER_ID).loc[lid]
+    (region,) = [r for r in tiny_world.framework.regions if r.id == learner[C.REGION]]
+    langs = set(region.languages)
+    assert all(s["language"] in langs for s in body["steps"])  # framework rules still hold
+    assert _fallbacks(base) == before + 1
+    other = str(tiny_world.events[C.LEARNER_ID].value_counts().index[6])
+    ok = httpx.post(f"{base}/recommend", json={"learner_id": other}, headers=_auth(server["lms"]))
+    assert ok.status_code == 200 and ok.json()["degraded"] is False
+
+
+def test_readiness_before_and_after_the_model_loads(
+    server: dict[str, str], tiny_world: World, tmp_path: Path
+) -> None:
+    env = {**json.loads(server["env"]), "PATHFINDER_TEST_LOAD_DELAY_S": "4"}
+    env["PATHFINDER_STORE_URL"] = f"sqlite:///{tmp_path / 'events.db'}"
+    proc = ServerProcess(ROOT, env, tmp_path / "server.log")
+    try:
+        base = proc.start(wait_ready=False)
+        assert httpx.get(f"{base}/livez").status_code == 200
+        assert httpx.get(f"{base}/readyz").status_code == 503
+        early = httpx.post(
+            f"{base}/recommend", json={"learner_id": "x"}, headers=_auth(server["lms"])
+        )
+        assert early.status_code == 503 and "still loading" in early.json()["detail"]
+        assert early.headers["retry-after"] == "1"
+        deadline = time.monotonic() + 60
+        while httpx.get(f"{base}/readyz").status_code != 200:
+            assert time.monotonic() < deadline, "never became ready"
+            time.sleep(0.2)
+        lid = str(tiny_world.events[C.LEARNER_ID].value_counts().index[6])
+        late = httpx.post(
+            f"{base}/recommend", json={"learner_id": lid}, headers=_auth(server["lms"])
+        )
+        assert late.status_code == 200 and late.json()["degraded"] is False
+    finally:
+        proc.stop()
+
+
+def test_a_model_that_fails_to_load_reports_the_service_dead(
+    server: dict[str, str], tmp_path: Path
+) -> None:
+    env = {**json.loads(server["env"]), "PATHFINDER_MODEL": str(tmp_path / "no-such-bundle")}
+    env["PATHFINDER_STORE_URL"] = f"sqlite:///{tmp_path / 'events.db'}"
+    proc = ServerProcess(ROOT, env, tmp_path / "server.log")
+    try:
+        with pytest.raises(RuntimeError, match="server did not become ready"):
+            proc.start()
+    finally:
+        proc.stop()
+    assert "model load failed" in (tmp_path / "server.log").read_text()
+
+
+def test_the_example_lms_client_sends_statements_and_gets_a_path(
+    server: dict[str, str], tiny_world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = importlib.util.spec_from_file_location("lms_client", ROOT / "examples/lms_client.py")
+    assert spec is not None and spec.loader is not None
+    client = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(client)
+    lid = str(tiny_world.events[C.LEARNER_ID].value_counts().index[9])
+    before = httpx.post(
+        f"{server['base']}/recommend", json={"learner_id": lid}, headers=_auth(server["lms"])
+    ).json()
+    item = before["steps"][0]["item_id"]
+    args = ["--url", server["base"], "--key-id", "lms", "--key", server["lms"]]
+    assert client.main([*args, "--learner", lid, "--item", item]) == 0
+    out = capsys.readouterr().out
+    assert "xAPI versions: 1.0.3" in out and f"path for {lid}" in out
+    ids = out.split("statements stored: ")[1].splitlines()[0].split(", ")
+    assert len(ids) == 2
+    stored = httpx.get(
+        f"{server['base']}/xapi/statements",
+        params={"statementId": ids[1]},
+        auth=("lms", server["lms"]),
+        headers=XAPI,
+    )
+    assert stored.json()["verb"]["id"].endswith("/completed")
+    assert f"{item} [" not in out.split(f"path for {lid}")[1]  # the completion is reflected
+    assert client.main([*args[:-1], "wrong-key", "--learner", lid, "--item", item]) == 1
+    assert "answered 401" in capsys.readouterr().err

@@ -38,7 +38,12 @@ log = logging.getLogger(__name__)
 
 
 class ServiceState:
-    """What the routes need; the BentoML service fills it at start-up and on reload."""
+    """What the routes need; the BentoML service fills it at start-up and on reload.
+
+    The first model load runs in the background (:meth:`load_in_background`), so health and
+    readiness answer while a large model loads: ready once loaded and warm, dead (liveness
+    fails) if the load failed.
+    """
 
     def __init__(
         self,
@@ -50,10 +55,25 @@ class ServiceState:
         self.gate = gate
         self.core: ServiceCore | None = None
         self.reload = reload
+        self.load_error: str | None = None
 
     @property
     def metrics(self) -> Metrics | None:
         return self.gate.metrics
+
+    def load_in_background(self, build: Callable[[], ServiceCore]) -> threading.Thread:
+        """Build the first core in a thread; a failure is kept in :attr:`load_error`."""
+
+        def run() -> None:
+            try:
+                self.core = build()
+            except Exception as err:  # any failure leaves the process unable to serve
+                self.load_error = f"{type(err).__name__}: {err}"
+                log.error("model load failed, the service reports itself dead: %s", err)
+
+        thread = threading.Thread(target=run, name="model-load", daemon=True)
+        thread.start()
+        return thread
 
 
 #: Seconds a replaced core keeps serving the requests that took it before a reload (longer
@@ -78,8 +98,12 @@ def _state(request: Request) -> ServiceState:
 async def _core(request: Request) -> ServiceCore:
     current = _state(request).core
     if current is None:
-        raise StoreUnavailableError("the model is not loaded yet")
+        raise _NotReady()
     return current
+
+
+class _NotReady(Exception):
+    pass
 
 
 def _require(scope: Scope) -> Callable[[Request], Coroutine[Any, Any, Principal]]:
@@ -125,6 +149,14 @@ def create_app() -> FastAPI:
             {"detail": "missing or invalid API key (Authorization: Bearer KEY)"},
             status_code=401,
             headers={"WWW-Authenticate": "Bearer"},
+        )
+
+    @app.exception_handler(_NotReady)
+    async def not_ready(request: Request, exc: _NotReady) -> JSONResponse:
+        return JSONResponse(
+            {"detail": "the model is still loading: retry shortly (see /readyz)"},
+            status_code=503,
+            headers={"Retry-After": "1"},
         )
 
     @app.exception_handler(_Forbidden)

@@ -83,6 +83,8 @@ class ServerProcess:
         How long :meth:`start` waits for ``/readyz`` to answer 200.
     args : sequence of str
         Extra command-line options of ``bentoml serve`` (e.g. ``("--verbose",)``).
+    target : str
+        What to serve: the service in ``root`` (default) or a built Bento (``pathfinder:latest``).
     """
 
     def __init__(
@@ -92,12 +94,14 @@ class ServerProcess:
         log: Path,
         ready_timeout_s: float = 120.0,
         args: Sequence[str] = (),
+        target: str = "serving.service:Pathfinder",
     ) -> None:
         self.root = root
         self.env = dict(env)
         self.log = log
         self.ready_timeout_s = ready_timeout_s
         self.args = tuple(args)
+        self.target = target
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -109,18 +113,22 @@ class ServerProcess:
         """Process id (and process-group id) of the running server, or None."""
         return None if self.proc is None else self.proc.pid
 
-    def start(self) -> str:
+    def start(self, wait_ready: bool = True) -> str:
         """Start the server and wait until ``/readyz`` answers 200; returns the base URL.
+
+        With ``wait_ready=False``, wait only until it answers HTTP at all (``/livez``), e.g. to
+        watch readiness while the model loads.
 
         Raises
         ------
         RuntimeError
-            The server exited or was not ready in time (the end of its log is included).
+            The server exited, reported itself dead (``/livez`` 503: the model load failed) or
+            was not ready in time (the end of its log is included).
         """
         if self.proc is not None:
             raise RuntimeError(f"the server on port {self.port} is already running")
         exe = str(Path(sys.executable).parent / "bentoml")
-        cmd = [exe, "serve", "serving.service:Pathfinder", "--host", "127.0.0.1"]
+        cmd = [exe, "serve", self.target, "--host", "127.0.0.1"]
         with self.log.open("w" if self.starts == 0 else "a") as out:
             self.proc = subprocess.Popen(
                 [*cmd, "--port", str(self.port), *self.args],
@@ -133,12 +141,17 @@ class ServerProcess:
         self.starts += 1
         deadline = time.monotonic() + self.ready_timeout_s
         while True:
+            dead = False
             try:
+                live = httpx.get(f"{self.base}/livez", timeout=2).status_code
+                dead = live == 503
+                if live == 200 and not wait_ready:
+                    return self.base
                 if httpx.get(f"{self.base}/readyz", timeout=2).status_code == 200:
                     return self.base
             except httpx.HTTPError:
                 pass
-            if self.proc.poll() is not None or time.monotonic() > deadline:
+            if dead or self.proc.poll() is not None or time.monotonic() > deadline:
                 self._kill_tree(self._frozen_tree())
                 raise RuntimeError(
                     "server did not become ready:\n" + self.log.read_text(errors="replace")[-3000:]
