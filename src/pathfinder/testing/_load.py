@@ -39,9 +39,11 @@ class Sample:
 class Recorder:
     """Collects :class:`Sample` rows from several threads; the current phase labels new rows."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep_errors: int = 50) -> None:
         self.samples: list[Sample] = []
         self.phase = "start"
+        self.errors: list[tuple[str, str, int, str]] = []  # (route, phase, status, body) of 5xx
+        self.keep_errors = keep_errors
         self._lock = threading.Lock()
 
     def send(
@@ -54,6 +56,8 @@ class Recorder:
         try:
             response = client.request(method, url, **kwargs)
             outcome = response.status_code
+            if outcome >= 500 and len(self.errors) < self.keep_errors:
+                self.errors.append((route, phase, outcome, response.text[:300]))
         except httpx.ConnectError:
             outcome = "refused"
         except httpx.TransportError:

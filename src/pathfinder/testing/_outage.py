@@ -16,10 +16,15 @@ from pathfinder.testing._proxy import TcpProxy
 
 __all__ = ["OutageResult", "store_outage"]
 
+_SETTLE_S = 0.3  # longer than a request takes: requests of a phase end before the next begins
+
 
 @dataclass
 class OutageResult:
-    """Phases ``before``, ``outage``, ``recovery`` (until a write succeeds again), ``after``."""
+    """Phases ``before``, ``outage``, ``recovery`` (until a write succeeds again), ``after``.
+
+    Requests sent in the short ``cutting`` and ``restoring`` phases may see either state.
+    """
 
     mode: str
     recorder: Recorder
@@ -105,9 +110,13 @@ def store_outage(
             for t in threads:
                 t.start()
             time.sleep(before_s)
-            rec.phase = "outage"
+            rec.phase = "cutting"  # requests sent now may or may not see the cut
+            time.sleep(_SETTLE_S)
             proxy.cut(mode)
+            rec.phase = "outage"
             time.sleep(outage_s)
+            rec.phase = "restoring"
+            time.sleep(_SETTLE_S)
             proxy.restore()
             rec.phase = "recovery"
             restored = time.monotonic()
