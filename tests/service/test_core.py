@@ -170,3 +170,39 @@ def test_event_model_matches_the_data_contract() -> None:
         C.RATING,
     }
     assert set(EventIn.model_fields["verb"].annotation.__args__) == set(C.VERBS)  # type: ignore[union-attr]
+
+
+def test_a_store_holding_the_training_evidence_changes_nothing(
+    bundle: Path, tiny_world: World, tmp_path: Path
+) -> None:
+    """The model's own training events and assessments, found in the store, are not re-applied;
+    a new event beside them is."""
+    store = open_store(f"sqlite:///{tmp_path / 'events.db'}")
+    events = tiny_world.events.head(3000)
+    rows = [
+        _event(r[C.LEARNER_ID], r[C.ITEM_ID], r[C.VERB], r[C.TIMESTAMP], r[C.EVENT_ID]).model_dump()
+        for _, r in events.iterrows()
+    ]
+    store.append_events(rows)
+    store.append_assessments(
+        [
+            AssessmentIn.model_validate(r).model_dump()
+            for r in tiny_world.assessments[list(AssessmentIn.model_fields)].to_dict("records")
+        ]
+    )
+    fresh = Recommender.load(bundle)
+    core = ServiceCore(Recommender.load(bundle), store)
+    try:
+        assert core.sync() == 0  # everything in the store was training evidence
+        state, ref = core.recommender.engine_.skills.state_, fresh.engine_.skills.state_
+        assert (state.mu == ref.mu).all() and (state.var == ref.var).all()
+        assert core.recommender.registry_.engagement == fresh.registry_.engagement
+        lid = _first_learner(tiny_world)
+        item = str(tiny_world.catalog[C.ITEM_ID].iloc[0])
+        store.append_events([_event(lid, item, "launched").model_dump()])
+        assert core.sync() == 1
+        row = core.recommender.registry_.index[lid]
+        assert core.recommender.registry_.engagement[row] != fresh.registry_.engagement[row]
+    finally:
+        core.close()
+        store.close()

@@ -6,7 +6,8 @@ Layout::
     framework.yaml     the framework the model was trained on
     catalog.parquet    the catalogue table
     learners.parquet   learner rows (id, role, region, language, erased)
-    arrays.npz         skill state, priors, CF factors, popularity, engagement (allow_pickle=False)
+    arrays.npz         skill state, priors, CF factors, popularity, engagement, fingerprints of
+                       the training evidence (allow_pickle=False)
     skills.txt         LightGBM text model of the skill-state correction (absent if none)
     ranker.txt         LightGBM text model of the ranker
 """
@@ -37,6 +38,7 @@ from pathfinder.ranking import PathRanker
 from pathfinder.recommender._config import RecommenderConfig
 from pathfinder.recommender._engine import Engine
 from pathfinder.recommender._registry import LearnerRegistry
+from pathfinder.recommender._seen import SeenEvidence
 from pathfinder.skills import FilterParams, SkillState, SkillStateModel
 
 if TYPE_CHECKING:
@@ -44,7 +46,7 @@ if TYPE_CHECKING:
 
 __all__ = ["BUNDLE_FORMAT", "load_bundle", "save_bundle"]
 
-BUNDLE_FORMAT = 1
+BUNDLE_FORMAT = 2  # 2: fingerprints of the training evidence (seen_events, seen_assessments)
 MANIFEST = "bundle.json"
 FILES = ("framework.yaml", "catalog.parquet", "learners.parquet", "arrays.npz", "ranker.txt")
 
@@ -87,6 +89,8 @@ def save_bundle(rec: Recommender, path: Path) -> Path:
         "user_factors": rec.user_factors_,
         "item_factors": eng.cf.item_factors_,
         "popularity": eng.popularity,
+        "seen_events": rec.seen_.events,
+        "seen_assessments": rec.seen_.assessments,
         **_csr("completed", completed),
         **_csr("engagement", engagement),
     }
@@ -256,6 +260,7 @@ def _build(cls: type[Recommender], path: Path, manifest: dict[str, Any]) -> Reco
     rec.user_factors_ = arrays["user_factors"].copy()
     rec.dirty_ = set()
     rec.clock_ = float(manifest["clock_days"])
+    rec.seen_ = SeenEvidence(arrays["seen_events"], arrays["seen_assessments"])
     rec.model_version_ = str(manifest["model_version"])
     rec.training_summary_ = dict(manifest.get("training", {}))
     return rec

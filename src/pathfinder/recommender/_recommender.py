@@ -31,6 +31,7 @@ from pathfinder.recommender._capacity import CapacityLedger
 from pathfinder.recommender._config import RecommenderConfig
 from pathfinder.recommender._engine import Engine, LearnerSnapshot
 from pathfinder.recommender._registry import LearnerRegistry
+from pathfinder.recommender._seen import SeenEvidence
 from pathfinder.recommender._training import build_engine, ranker_examples, world_arrays
 from pathfinder.schemas import GapOut, RecommendRequest, RecommendResponse, StepOut
 from pathfinder.sequencing import LearnerContext, PathSequencer, PlannedStep
@@ -100,6 +101,10 @@ class Recommender:
         self.user_factors_ = self.engine_.cf.user_factors_.copy()
         self.dirty_: set[int] = set()
         self.clock_ = float(t_fit)
+        self.seen_ = SeenEvidence.of(
+            world.events[days(world.events[C.TIMESTAMP]) < t_fit],
+            world.assessments[days(world.assessments[C.ASSESSED_AT]) < t_fit],
+        )
         self.training_summary_ = {
             "queries": len(sizes),
             "examples": len(y),
@@ -478,9 +483,16 @@ class Recommender:
         assert srow == row, "skill state and registry rows diverged"
         return row
 
-    def observe_events(self, events: pd.DataFrame) -> None:
-        """Apply validated events (contract columns) at once: skill state, completions, CF."""
+    def observe_events(self, events: pd.DataFrame) -> int:
+        """Apply validated events (contract columns) at once: skill state, completions, CF.
+
+        Events the model was trained on (same ``event_id``) are skipped: they already count.
+        Returns how many were applied.
+        """
         self._check()
+        events = events[self.seen_.unseen_events(events)]
+        if events.empty:
+            return 0
         for learner in events[C.LEARNER_ID].unique():
             if learner not in self.registry_.index:
                 self.add_learner(learner, None, None, None)
@@ -499,10 +511,18 @@ class Recommender:
         self.dirty_.update(arrays.learner.tolist())
         self.registry_.erased.difference_update(arrays.learner.tolist())
         self.clock_ = max(self.clock_, float(arrays.t.max(initial=self.clock_)))
+        return len(events)
 
-    def observe_assessments(self, assessments: pd.DataFrame) -> None:
-        """Apply validated assessments (contract columns) to the skill state at once."""
+    def observe_assessments(self, assessments: pd.DataFrame) -> int:
+        """Apply validated assessments (contract columns) to the skill state at once.
+
+        Assessments the model was trained on (same learner, skill, time, method, score) are
+        skipped: they already count. Returns how many were applied.
+        """
         self._check()
+        assessments = assessments[self.seen_.unseen_assessments(assessments)]
+        if assessments.empty:
+            return 0
         for learner in assessments[C.LEARNER_ID].unique():
             if learner not in self.registry_.index:
                 self.add_learner(learner, None, None, None)
@@ -513,6 +533,7 @@ class Recommender:
         self.engine_.skills.observe(skill_observations(empty, arrays, self.engine_.catalog))
         self.registry_.erased.difference_update(arrays.learner.tolist())
         self.clock_ = max(self.clock_, float(arrays.t.max(initial=self.clock_)))
+        return len(assessments)
 
     def forget_learner(self, learner_id: str) -> bool:
         """Erase a learner's evidence, factors and holds; returns whether they were known."""

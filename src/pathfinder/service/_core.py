@@ -144,6 +144,7 @@ class ServiceCore:
         since: Callable[[int, int], tuple[list[dict[str, Any]], int]],
         model: type[EventIn] | type[AssessmentIn],
     ) -> int:
+        """Apply a log's new rows; returns how many the model took (training rows are skipped)."""
         observe = (
             self.recommender.observe_events
             if log_name == "events"
@@ -153,8 +154,7 @@ class ServiceCore:
         while True:
             rows, cursor = since(self.cursors[log_name], _SYNC_BATCH)
             if rows:
-                observe(_frame(rows, model))
-                applied += len(rows)
+                applied += observe(_frame(rows, model))
             self.cursors[log_name] = cursor
             if len(rows) < _SYNC_BATCH:
                 return applied
