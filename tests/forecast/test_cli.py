@@ -254,7 +254,7 @@ def test_store_evidence_updates_the_forecast(
         rows = pd.read_parquet(tmp_path / name / "learner_skill")
         outs[name] = rows.set_index(["learner_id", "skill_id"])["proficiency_now"]
     manifest = json.loads((tmp_path / "store" / "MANIFEST.json").read_text())
-    assert manifest["evidence_applied"] == {"events": 1, "assessments": 1}
+    assert manifest["evidence_applied"] == {"events": 1, "assessments": 1, "erased": 0}
     assert outs["store"][(learner, skill)] > outs["plain"][(learner, skill)] + 0.05
     # at the same date, nobody else's estimate moves
     others = outs["plain"].drop(index=(learner, skill))

@@ -228,11 +228,6 @@ def test_in_process_debug_logs_hold_no_learner_ids(
     assert learner not in text, text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: the batch forecast forecasts every learner of the data directory and "
-    "does not apply the event store's erasure log (src/pathfinder/forecast)",
-)
 def test_a_forecast_written_after_erasure_has_no_row_of_the_learner(
     tiny_world: World, tiny_dir: Path, bundle: Path, tmp_path: Path
 ) -> None:

@@ -67,7 +67,7 @@ def test_a_write_on_one_worker_shows_in_the_next_recommend_of_another(
     assert result.accepted == 1 and result.duplicates == 0
     after = b.recommend(RecommendRequest(learner_id=lid))
     assert first not in [s.item_id for s in after.steps if not s.review]
-    assert b.cursors["events"] > 0
+    assert b.follower.cursors["events"] > 0
 
 
 def test_events_are_idempotent_and_conflicts_are_named(

@@ -112,11 +112,15 @@ class ForecastKernel:
         """Gather the kernel of ``rec`` for the learners of ``world`` at day ``as_of``.
 
         Learners the model does not know are added as cold starts of their role and region
-        (their state is the role's prior). Mutates ``rec`` only by those additions.
+        (their state is the role's prior); erased learners are left out (right to erasure).
+        Mutates ``rec`` only by those additions.
         """
         eng = rec.engine_
         fw, cat, sk = eng.framework, eng.catalog, eng.skills
-        people = world.learners
+        index, erased = rec.registry_.index, rec.registry_.erased
+        people = world.learners[
+            [index.get(str(lid), -1) not in erased for lid in world.learners[C.LEARNER_ID]]
+        ]
         for lid, role, region, lang in zip(
             people[C.LEARNER_ID], people[C.ROLE], people[C.REGION], people[C.LANGUAGE], strict=True
         ):

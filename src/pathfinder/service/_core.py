@@ -11,16 +11,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from pathfinder.data import columns as C
 from pathfinder.errors import DataValidationError, PathfinderError, ValidationIssue
+from pathfinder.online import StoreFollower
 from pathfinder.recommender import Recommender
 from pathfinder.schemas import RecommendRequest, RecommendResponse
 from pathfinder.service._inputs import AssessmentIn, EventIn, IngestResult
@@ -30,7 +29,6 @@ from pathfinder.store import EventStore, StatementWrite
 __all__ = ["ServiceCore"]
 
 log = logging.getLogger(__name__)
-_SYNC_BATCH = 5000
 
 
 class ServiceCore:
@@ -56,7 +54,7 @@ class ServiceCore:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recommend")
         # fallbacks run beside a model call that is past its deadline, never behind it
         self._spare = ThreadPoolExecutor(max_workers=2, thread_name_prefix="fallback")
-        self.cursors = {"events": 0, "assessments": 0, "erasures": 0}
+        self.follower = StoreFollower(store)
         self.fallbacks = 0
         self._xapi: XapiMapper | None = None
         self._xapi_model = ""
@@ -123,54 +121,10 @@ class ServiceCore:
 
     # ------------------------------------------------------------------ online updates
     def sync(self) -> int:
-        """Apply every row stored since the last sync; returns how many were applied.
-
-        One round trip (:meth:`EventStore.heads`) when nothing is new.
-        """
+        """Apply every row stored since the last sync; returns how many the model took."""
         with self._lock:
-            heads = self.store.heads()
-            applied = 0
-            if heads["events"] > self.cursors["events"]:
-                applied += self._drain("events", self.store.events_since, EventIn)
-            if heads["assessments"] > self.cursors["assessments"]:
-                applied += self._drain("assessments", self.store.assessments_since, AssessmentIn)
-            if heads["erasures"] > self.cursors["erasures"]:
-                self._apply_erasures()
-            return applied
-
-    def _drain(
-        self,
-        log_name: str,
-        since: Callable[[int, int], tuple[list[dict[str, Any]], int]],
-        model: type[EventIn] | type[AssessmentIn],
-    ) -> int:
-        """Apply a log's new rows; returns how many the model took (training rows are skipped)."""
-        observe = (
-            self.recommender.observe_events
-            if log_name == "events"
-            else self.recommender.observe_assessments
-        )
-        applied = 0
-        while True:
-            rows, cursor = since(self.cursors[log_name], _SYNC_BATCH)
-            if rows:
-                applied += observe(_frame(rows, model))
-            self.cursors[log_name] = cursor
-            if len(rows) < _SYNC_BATCH:
-                return applied
-
-    def _apply_erasures(self) -> None:
-        while True:
-            erased, self.cursors["erasures"] = self.store.erasures_since(
-                self.cursors["erasures"], _SYNC_BATCH
-            )
-            gone = {row["learner_hash"] for row in erased}
-            if gone:
-                for learner in list(self.recommender.registry_.ids):
-                    if self.store.learner_hash(learner) in gone:
-                        self.recommender.forget_learner(learner)
-            if len(erased) < _SYNC_BATCH:
-                return
+            done = self.follower.catch_up(self.recommender)
+        return done["events"] + done["assessments"]
 
     # ------------------------------------------------------------------ reads
     def warm_up(self, learner_id: str) -> None:
@@ -241,14 +195,3 @@ def _require_known(table: str, column: str, values: list[str], known: Mapping[st
     ]
     if issues:
         raise DataValidationError(issues)
-
-
-def _frame(rows: list[dict[str, Any]], model: type[EventIn] | type[AssessmentIn]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=list(model.model_fields))
-    for col in (C.TIMESTAMP, C.ASSESSED_AT):
-        if col in frame.columns:
-            frame[col] = pd.to_datetime(frame[col], utc=True)
-    for col in (C.DURATION_S, C.SCORE, C.RATING):
-        if col in frame.columns:
-            frame[col] = frame[col].astype(float)
-    return frame

@@ -6,5 +6,13 @@ SQLite (embedded default) and PostgreSQL (production).
 
 from pathfinder.store._base import AppendResult, EventStore, StatementWrite
 from pathfinder.store._factory import open_store
+from pathfinder.store._rows import ASSESSMENT_COLUMNS, EVENT_COLUMNS
 
-__all__ = ["AppendResult", "EventStore", "StatementWrite", "open_store"]
+__all__ = [
+    "ASSESSMENT_COLUMNS",
+    "EVENT_COLUMNS",
+    "AppendResult",
+    "EventStore",
+    "StatementWrite",
+    "open_store",
+]
