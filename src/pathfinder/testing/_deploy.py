@@ -155,9 +155,10 @@ class Deployment:
         name: str,
         store_url: str | None = None,
         model: Path | None = None,
+        debug: bool = True,
         **settings: str,
     ) -> ServerProcess:
-        """A server (not started) logging at debug level to ``workdir/<name>.log``.
+        """A server (not started) logging to ``workdir/<name>.log``, at debug level by default.
 
         ``store_url`` and ``model`` replace the deployment's; ``settings`` adds
         ``PATHFINDER_<NAME>`` variables (e.g. ``max_inflight="4"``).
@@ -166,7 +167,7 @@ class Deployment:
             self.root,
             self.env(store_url, model, **settings),
             self.workdir / f"{name}.log",
-            args=("--verbose",),
+            args=("--verbose",) if debug else (),
         )
         self.servers.append(server)
         return server
