@@ -155,3 +155,11 @@ def test_parse_duration(text: str, seconds: float) -> None:
     assert parse_duration(text) == seconds
     with pytest.raises(ValueError, match="ISO-8601"):
         parse_duration("PT")
+
+
+@pytest.mark.parametrize("bad", [None, "", 7])
+def test_an_id_that_is_present_must_be_a_uuid(mapper: XapiMapper, bad: object) -> None:
+    with pytest.raises(DataValidationError, match="column 'id': expected a UUID"):
+        mapper.map({**statement(), "id": bad})
+    with pytest.raises(DataValidationError, match="column 'id': expected a UUID"):
+        mapper.map({**statement(), "id": bad}, statement_id=SID)

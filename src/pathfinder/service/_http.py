@@ -12,8 +12,11 @@ import threading
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import Body, Depends, FastAPI, Request
+from fastapi import Body, Depends, FastAPI, Header, Request, Security
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBasicCredentials
 
 from pathfinder.errors import (
     ConfigError,
@@ -30,6 +33,13 @@ from pathfinder.service._core import ServiceCore
 from pathfinder.service._gate import XAPI_VERSION, Gate, GateSettings
 from pathfinder.service._inputs import AssessmentBatch, EventBatch, IngestResult
 from pathfinder.service._metrics import Metrics
+from pathfinder.service._openapi import (
+    BASIC,
+    BEARER,
+    STATEMENT_SCHEMA,
+    allow_all_methods,
+    responses,
+)
 from pathfinder.service._redact import redact_access_logs
 
 __all__ = ["ServiceState", "create_app"]
@@ -106,8 +116,13 @@ class _NotReady(Exception):
     pass
 
 
-def _require(scope: Scope) -> Callable[[Request], Coroutine[Any, Any, Principal]]:
-    async def check(request: Request) -> Principal:
+def _require(scope: Scope) -> Callable[..., Coroutine[Any, Any, Principal]]:
+    async def check(
+        request: Request,
+        _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)],
+        _basic: Annotated[HTTPBasicCredentials | None, Security(BASIC)],
+    ) -> Principal:
+        """The caller (``_bearer``/``_basic`` only document the schemes in OpenAPI)."""
         principal = _state(request).keys.authenticate(request.headers.get("authorization"))
         if principal is None:
             raise _Unauthorized()
@@ -184,7 +199,11 @@ def create_app() -> FastAPI:
     async def unavailable(request: Request, exc: StoreUnavailableError) -> JSONResponse:
         return _error(503, f"event store unavailable: nothing was stored ({exc})")
 
-    @app.post("/recommend", response_model=RecommendResponse)
+    @app.post(
+        "/recommend",
+        response_model=RecommendResponse,
+        responses=responses(400, 401, 403, 404, 413, 422),
+    )
     async def recommend(
         request: Request,
         body: RecommendRequest,
@@ -198,7 +217,9 @@ def create_app() -> FastAPI:
             metrics.fallbacks.inc()
         return response
 
-    @app.post("/events", response_model=IngestResult)
+    @app.post(
+        "/events", response_model=IngestResult, responses=responses(400, 401, 403, 409, 413, 422)
+    )
     def events(request: Request, body: EventBatch, _: Writer, svc: Core) -> IngestResult:
         """A batch of events, idempotent by event_id; committed before the answer."""
         metrics = _state(request).metrics
@@ -213,7 +234,9 @@ def create_app() -> FastAPI:
             metrics.events.labels("duplicate").inc(result.duplicates)
         return result
 
-    @app.post("/assessments", response_model=IngestResult)
+    @app.post(
+        "/assessments", response_model=IngestResult, responses=responses(400, 401, 403, 413, 422)
+    )
     def assessments(
         body: AssessmentBatch,
         _: Writer,
@@ -222,18 +245,22 @@ def create_app() -> FastAPI:
         """A batch of assessment results; committed before the answer."""
         return svc.ingest_assessments(body.assessments)
 
-    @app.get("/learners/{learner_id}/gaps", response_model=list[GapOut])
+    @app.get(
+        "/learners/{learner_id}/gaps",
+        response_model=list[GapOut],
+        responses=responses(401, 403, 404, 422),
+    )
     async def gaps(learner_id: str, _: Reader, svc: Core) -> list[GapOut]:
         """The learner's largest priority-weighted gaps now."""
         request = RecommendRequest(learner_id=learner_id, max_steps=1)
         return (await svc.recommend_async(request)).top_gaps
 
-    @app.delete("/learners/{learner_id}")
+    @app.delete("/learners/{learner_id}", responses=responses(401, 403, 422))
     def erase(learner_id: str, _: Admin, svc: Core) -> dict[str, int]:
         """Right to erasure: events, assessments, statements, factors and cached state."""
         return svc.erase(learner_id)
 
-    @app.post("/admin/reload")
+    @app.post("/admin/reload", responses=responses(401, 403, 422))
     def reload(request: Request, _: Admin) -> dict[str, str]:
         """Load the configured model again; a failed load keeps the old model serving."""
         st = _state(request)
@@ -252,6 +279,7 @@ def create_app() -> FastAPI:
         return {"model_version": fresh.recommender.model_version}
 
     mount_xapi(app)
+    allow_all_methods(app)
     redact_access_logs()  # learner ids in /learners/{id} paths stay out of the logs
     return app
 
@@ -259,16 +287,29 @@ def create_app() -> FastAPI:
 def mount_xapi(app: FastAPI) -> None:
     """The xAPI statements resource under ``/xapi/`` (HTTP Basic with a key pair, or Bearer)."""
 
-    @app.exception_handler(_XapiVersion)
-    async def bad_version(request: Request, exc: _XapiVersion) -> JSONResponse:
-        return _error(400, "X-Experience-API-Version header missing or not 1.0.x")
+    @app.exception_handler(RequestValidationError)
+    async def bad_version(request: Request, exc: RequestValidationError) -> Response:
+        if any(str(e.get("loc", ("",))[-1]).lower() == _XAPI_HEADER.lower() for e in exc.errors()):
+            return _error(400, "X-Experience-API-Version header missing or not 1.0.x")
+        return await request_validation_exception_handler(request, exc)
 
-    @app.get("/xapi/about")
+    @app.get("/xapi/about", responses=responses())
     def about() -> dict[str, list[str]]:
         """The xAPI versions this endpoint speaks."""
         return {"version": [XAPI_VERSION]}
 
-    @app.post("/xapi/statements")
+    @app.post(
+        "/xapi/statements",
+        responses=responses(400, 401, 403, 409, 413, 422),
+        openapi_extra=_body(
+            {
+                "oneOf": [
+                    STATEMENT_SCHEMA,
+                    {"type": "array", "minItems": 1, "items": STATEMENT_SCHEMA},
+                ]
+            }
+        ),
+    )
     def post_statements(
         body: Annotated[Any, Body()], _v: XapiVersion, _: Writer, svc: Core
     ) -> list[str]:
@@ -278,7 +319,12 @@ def mount_xapi(app: FastAPI) -> None:
             raise ConfigError("statements: expected at least one statement")
         return [sid for sid, _new in svc.put_statements(statements)]
 
-    @app.put("/xapi/statements", status_code=204)
+    @app.put(
+        "/xapi/statements",
+        status_code=204,
+        responses=responses(400, 401, 403, 409, 413, 422),
+        openapi_extra=_body(STATEMENT_SCHEMA),
+    )
     def put_statement(
         statementId: str,
         body: Annotated[Any, Body()],
@@ -290,7 +336,7 @@ def mount_xapi(app: FastAPI) -> None:
         svc.put_statements([body], statement_id=statementId)
         return Response(status_code=204)
 
-    @app.get("/xapi/statements")
+    @app.get("/xapi/statements", responses=responses(400, 401, 403, 404, 422))
     def get_statement(
         statementId: str,
         _v: XapiVersion,
@@ -304,13 +350,20 @@ def mount_xapi(app: FastAPI) -> None:
         return JSONResponse(stored["raw"])
 
 
-class _XapiVersion(Exception):
-    pass
+_XAPI_HEADER = "X-Experience-API-Version"
 
 
-async def _xapi_version(request: Request) -> None:
-    if not request.headers.get("x-experience-api-version", "").startswith("1.0"):
-        raise _XapiVersion()
+async def _xapi_version(
+    version: Annotated[
+        str, Header(alias=_XAPI_HEADER, pattern=r"^1\.0(\.[0-9]+)?$", description="1.0.x")
+    ],
+) -> None:
+    """The xAPI version header (a missing or other version is answered 400, see mount_xapi)."""
+
+
+def _body(schema: dict[str, Any]) -> dict[str, Any]:
+    """``openapi_extra`` documenting a JSON request body read as ``Any``."""
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 
 XapiVersion = Annotated[None, Depends(_xapi_version)]

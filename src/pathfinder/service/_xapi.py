@@ -141,6 +141,8 @@ class XapiMapper:
         if not isinstance(statement, Mapping):
             raise _issue("statement", f"expected a JSON object, found {type(statement).__name__}")
         raw = dict(statement)
+        if "id" in raw and not (isinstance(raw["id"], str) and raw["id"]):  # null, "", 7: no id
+            raise _issue("id", f"expected a UUID, found {raw['id']!r}")
         sid = statement_id or raw.get("id") or str(uuid.uuid4())
         try:
             sid = str(uuid.UUID(str(sid)))
