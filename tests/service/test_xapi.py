@@ -163,3 +163,14 @@ def test_an_id_that_is_present_must_be_a_uuid(mapper: XapiMapper, bad: object) -
         mapper.map({**statement(), "id": bad})
     with pytest.raises(DataValidationError, match="column 'id': expected a UUID"):
         mapper.map({**statement(), "id": bad}, statement_id=SID)
+
+
+@pytest.mark.parametrize("actor", [None, "l000001", ["l000001"]])
+def test_a_statement_needs_an_actor_object(mapper: XapiMapper, actor: object) -> None:
+    body = statement()
+    if actor is None:
+        del body["actor"]
+    else:
+        body["actor"] = actor
+    with pytest.raises(DataValidationError, match="column 'actor': expected the statement's actor"):
+        mapper.map(body)

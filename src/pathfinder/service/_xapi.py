@@ -159,7 +159,9 @@ class XapiMapper:
         if not isinstance(activity, str) or not activity:
             raise _issue("object.id", "expected the activity's IRI")
         actor = raw.get("actor")
-        account = actor.get("account") if isinstance(actor, Mapping) else None
+        if not isinstance(actor, Mapping):  # required by xAPI; an unknown one is only flagged
+            raise _issue("actor", "expected the statement's actor (an object)")
+        account = actor.get("account")
         learner = account.get("name") if isinstance(account, Mapping) else None
         if learner is not None and not isinstance(learner, str):
             raise _issue("actor.account.name", f"expected a string, found {learner!r}")
