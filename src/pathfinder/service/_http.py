@@ -248,14 +248,14 @@ def create_app() -> FastAPI:
     @app.get(
         "/learners/{learner_id}/gaps",
         response_model=list[GapOut],
-        responses=responses(401, 403, 404, 422),
+        responses=responses(401, 403, 404, 422, path_id=True),
     )
     async def gaps(learner_id: str, _: Reader, svc: Core) -> list[GapOut]:
         """The learner's largest priority-weighted gaps now."""
         request = RecommendRequest(learner_id=learner_id, max_steps=1)
         return (await svc.recommend_async(request)).top_gaps
 
-    @app.delete("/learners/{learner_id}", responses=responses(401, 403, 422))
+    @app.delete("/learners/{learner_id}", responses=responses(401, 403, 422, path_id=True))
     def erase(learner_id: str, _: Admin, svc: Core) -> dict[str, int]:
         """Right to erasure: events, assessments, statements, factors and cached state."""
         return svc.erase(learner_id)

@@ -51,12 +51,23 @@ _WHY = {
 }
 
 
-def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """``responses=`` of a route answering these error statuses (and 503, always)."""
-    return {
+def responses(*statuses: int, path_id: bool = False) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` of a route answering these error statuses (and 503, always).
+
+    ``path_id``: the route takes an id in its path. An id holding a line break makes a path
+    that BentoML's outer router cannot route to the service: its 404 is plain text.
+    """
+    out: dict[int | str, dict[str, Any]] = {
         status: {"model": ErrorOut, "description": _WHY[status]}
         for status in sorted({*statuses, 503})
     }
+    if path_id:
+        out[404] = {
+            "model": ErrorOut,
+            "description": _WHY[404] + " Plain text: a path that cannot be routed.",
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+        }
+    return out
 
 
 #: Request body of the xAPI statement routes: what the server reads; other fields are kept.
