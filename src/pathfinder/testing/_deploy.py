@@ -42,7 +42,7 @@ def find_leaks(
         else None
     )
     secrets = [k for k in keys if k]
-    found = []
+    found: list[Leak] = []
     for path in paths:
         for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
             kinds = []
