@@ -62,14 +62,16 @@ class StoreFollower:
         """
         heads = self.store.heads()
         done = {"events": 0, "assessments": 0, "erased": 0}
+        # erasures first: a row of an erased learner still in the store was written after the
+        # erasure (which deleted the older ones in its transaction), so it must outlive it
+        if heads["erasures"] > self.cursors["erasures"]:
+            done["erased"] = self._forget_erased(rec)
         if heads["events"] > self.cursors["events"]:
             done["events"] = self._drain("events", self.store.events_since, rec.observe_events)
         if heads["assessments"] > self.cursors["assessments"]:
             done["assessments"] = self._drain(
                 "assessments", self.store.assessments_since, rec.observe_assessments
             )
-        if heads["erasures"] > self.cursors["erasures"]:
-            done["erased"] = self._forget_erased(rec)
         return done
 
     def _drain(
