@@ -171,7 +171,7 @@ def main() -> None:
                 if backend == "postgresql":
                     dep.drop_store()
             leaks = dep.leaks()
-            cells = [row[k] for k in ("requests", "acknowledged", "stored", "503", "other 5xx")]
+            cells = [row[c] for c in ("requests", "acknowledged", "stored", "503", "other 5xx")]
             shown = " | ".join(f"{c:,}" if isinstance(c, int) else str(c) for c in cells)
             print(
                 f"| {scenario} | {backend} | {row['faults']} | {shown} | {row['in doubt']}; "
