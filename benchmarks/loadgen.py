@@ -86,17 +86,27 @@ async def _run(
     result = LoadResult(latency)
     start = loop.time() + 0.2
 
+    async def connect() -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        return await asyncio.wait_for(asyncio.open_connection(host, port), timeout_s)
+
     async def one(k: int) -> None:
         due = start + k / rate
         await asyncio.sleep(max(0.0, due - loop.time()))
+        payload = requests[k % len(requests)]
         async with slots:
             conn = idle.pop() if idle else None
             try:
+                if conn is not None:
+                    try:
+                        status = await asyncio.wait_for(_exchange(*conn, payload), timeout_s)
+                    except (ConnectionError, asyncio.IncompleteReadError):
+                        # the server closed this idle keep-alive connection: a new one, as
+                        # every HTTP client does (nothing was answered, so nothing is repeated)
+                        conn[1].close()
+                        conn = None
                 if conn is None:
-                    conn = await asyncio.wait_for(asyncio.open_connection(host, port), timeout_s)
-                status = await asyncio.wait_for(
-                    _exchange(*conn, requests[k % len(requests)]), timeout_s
-                )
+                    conn = await connect()
+                    status = await asyncio.wait_for(_exchange(*conn, payload), timeout_s)
                 result.statuses[status] += 1
                 idle.append(conn)
             except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from pathlib import Path
 
@@ -40,5 +41,24 @@ def build_core(settings: ServiceSettings) -> ServiceCore:
     )
     if rec.registry_.ids:
         core.warm_up(rec.registry_.ids[0])
+    _settle_heap()
     log.info("serving model %s", rec.model_version)
     return core
+
+
+def _settle_heap() -> None:
+    """Keep the cyclic garbage collector from stalling requests (measured: 60-130 ms pauses).
+
+    Two kinds of long-lived objects made every full collection slow: the loaded model (~10^5
+    Python objects: registry dicts and sets), and each request's context, which BentoML's
+    traffic-timeout middleware keeps alive for the whole timeout (an uncancelled ``call_later``
+    holding a copy of the context with its tracing span). The model is frozen (never walked
+    again; still freed by reference counting, and a replaced model's cycles are collected at the
+    next load, which unfreezes first); the thresholds make the collections that walk the
+    retained request objects rare (young cycles are still collected every 5,000 net
+    allocations).
+    """
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(5_000, 1_000, 100)
