@@ -3,8 +3,8 @@
 Usage: ``python benchmarks/bench_server.py [--size medium] [--model DIR --data DIR] [--seconds 6]``
 
 Starts ``bentoml serve`` on a free port (SQLite event store), then for each rate of the ladder sends
-requests on a fixed schedule with the open-loop generator in ``loadgen.py`` (latency from the due
-time, so queueing is not hidden): ``POST /recommend`` for a different learner each request, and,
+requests on a fixed schedule with the open-loop driver of ``pathfinder.testing`` (latency from the
+due time, so queueing is not hidden): ``POST /recommend`` for a different learner each request, and,
 in the same run, the no-op route ``GET /xapi/about`` of the same service (the framework's own
 ceiling). Reports the highest rate held with p99 <= 50 ms and no errors for each, and their ratio.
 Then durable events/s through ``POST /events`` (batches of 100, acknowledged after commit) with the
@@ -14,16 +14,17 @@ SQLite store and with the PostgreSQL server on 127.0.0.1:5432 (in a throw-away s
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import tempfile
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 import numpy as np
-from loadgen import encode_request, fixed_rate
 
 from pathfinder.data import World, load_world
 from pathfinder.recommender import Recommender
@@ -31,6 +32,7 @@ from pathfinder.service import new_key
 from pathfinder.service._launch import running_server
 from pathfinder.store import open_store
 from pathfinder.synthetic import generate
+from pathfinder.testing import encode_request, open_loop, percentile
 
 ROOT = Path(__file__).resolve().parents[1]
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
@@ -42,14 +44,18 @@ def _ladder(
 ) -> float:
     """Run the rates in order; returns the highest held (stops two rates after the first miss)."""
     url = urlsplit(base)
+    host, port = url.hostname or "127.0.0.1", url.port or 80
     best, misses = 0.0, 0
     for rate in rates:
-        res = fixed_rate(url.hostname or "127.0.0.1", url.port or 80, requests, rate, seconds)
-        held = res.p(99) <= P99_LIMIT_MS and res.errors() == 0
-        codes = ", ".join(f"{s}: {n}" for s, n in sorted(res.statuses.items()))
+        shots = asyncio.run(open_loop(port, requests, rate, seconds, host=host))
+        codes = Counter("failed" if s.status is None else s.status for s in shots)
+        errors = sum(n for code, n in codes.items() if code != 200)
+        p50, p99 = (percentile((s.due_ms for s in shots), q) for q in (50, 99))
+        held = p99 <= P99_LIMIT_MS and errors == 0
+        statuses = ", ".join(f"{code}: {n}" for code, n in sorted(codes.items(), key=str))
         print(
-            f"| {name} | {rate:g} | {res.p(50):.1f} | {res.p(99):.1f} | {res.errors()} "
-            f"({codes}; failures {res.failures}) | {'yes' if held else 'no'} |",
+            f"| {name} | {rate:g} | {p50:.1f} | {p99:.1f} | {errors} ({statuses}) | "
+            f"{'yes' if held else 'no'} |",
             flush=True,
         )
         if held:

@@ -8,6 +8,7 @@ was stored.
 from pathfinder.testing._crash import Batch, CrashResult, crash_durability
 from pathfinder.testing._deploy import POSTGRES_URL, Deployment
 from pathfinder.testing._load import Recorder, Sample, events_batch, percentile, statement
+from pathfinder.testing._openloop import Shot, encode_request, open_loop
 from pathfinder.testing._proxy import TcpProxy
 
 __all__ = [
@@ -17,9 +18,12 @@ __all__ = [
     "Deployment",
     "Recorder",
     "Sample",
+    "Shot",
     "TcpProxy",
     "crash_durability",
+    "encode_request",
     "events_batch",
+    "open_loop",
     "percentile",
     "statement",
 ]
