@@ -381,3 +381,33 @@ def test_the_example_lms_client_sends_statements_and_gets_a_path(
     assert f"{item} [" not in out.split(f"path for {lid}")[1]  # the completion is reflected
     assert client.main([*args[:-1], "wrong-key", "--learner", lid, "--item", item]) == 1
     assert "answered 401" in capsys.readouterr().err
+
+
+def test_assessment_moves_the_learner_gaps(server: dict[str, str], tiny_world: World) -> None:
+    base, auth = server["base"], _auth(server["lms"])
+    lid = str(tiny_world.events[C.LEARNER_ID].value_counts().index[10])
+    before = httpx.get(f"{base}/learners/{lid}/gaps", headers=auth)
+    assert before.status_code == 200, before.text
+    gap = max(before.json(), key=lambda g: g["gap"])
+    assert gap["gap"] > 0.1
+    row = {
+        "learner_id": lid,
+        "skill_id": gap["skill"],
+        "score": 0.98,
+        "assessed_at": "2025-07-06T12:30:00Z",
+        "method": "test",
+    }
+    w = httpx.post(f"{base}/assessments", json={"assessments": [row, row]}, headers=auth)
+    assert w.status_code == 200 and w.json() == {"accepted": 2, "duplicates": 0}
+    after = {g["skill"]: g for g in httpx.get(f"{base}/learners/{lid}/gaps", headers=auth).json()}
+    moved = after.get(gap["skill"])
+    assert moved is None or moved["current"] > gap["current"] + 0.05  # closed, or much smaller
+    bad = httpx.post(
+        f"{base}/assessments", json={"assessments": [{**row, "score": 1.5}]}, headers=auth
+    )
+    assert bad.status_code == 422 and "score" in bad.text
+    unknown = httpx.post(
+        f"{base}/assessments", json={"assessments": [{**row, "skill_id": "juggling"}]}, headers=auth
+    )
+    assert unknown.status_code == 422 and "juggling" in unknown.text
+    assert httpx.get(f"{base}/learners/nobody/gaps", headers=auth).status_code == 404
