@@ -18,11 +18,11 @@ from pathfinder.data import Priority, World, parse_framework
 from pathfinder.data import columns as C
 from pathfinder.errors import ConfigError, NotFittedError, UnknownLearnerError
 from pathfinder.history import (
-    DEFAULT_CONFIDENCE,
     VERB,
     AssessmentArrays,
     EventArrays,
     days,
+    engagement_weights,
     from_days,
     skill_observations,
 )
@@ -51,6 +51,8 @@ class PolicyView:
     """CF factors of the learner (zeros for a cold start)."""
     completed: set[int]
     excluded: set[int]
+    engaged: dict[int, float]
+    """The learner's engagement weight per item so far (empty for a cold start)."""
 
     def eligible(self) -> np.ndarray:
         """Items in scope, in an acceptable language, neither completed nor excluded."""
@@ -136,10 +138,7 @@ class Recommender:
         self.skill_index_ = {s: k for k, s in enumerate(self.engine_.framework.skill_ids)}
 
     def _absorb_engagement(self, events: EventArrays) -> None:
-        weights = np.array([DEFAULT_CONFIDENCE.get(v, 0.0) for v in C.VERBS])
-        w = weights[events.verb] + np.where(
-            (events.verb == VERB["rated"]) & (events.rating >= 4), 1.0, 0.0
-        )
+        w = engagement_weights(events)
         for learner, item, verb, weight in zip(
             events.learner.tolist(),
             events.item.tolist(),
@@ -249,7 +248,9 @@ class Recommender:
         return self.recommend_with(request, self._model_policy)
 
     def _model_policy(self, view: PolicyView) -> tuple[np.ndarray, np.ndarray]:
-        cands, X = self.engine_.score_view(view.snapshot, view.user, view.completed, view.excluded)
+        cands, X = self.engine_.score_view(
+            view.snapshot, view.user, view.completed, view.excluded, view.engaged
+        )
         if not len(cands):
             return cands, np.zeros(0)
         # log expected gap closure (weighted gap x gain x level fit, discounted where the
@@ -274,7 +275,8 @@ class Recommender:
         excluded = set(self._codes(req.exclude_items, self.item_index_, "exclude_items").tolist())
         snap = eng.snapshot(row, role, region, language, t, goals)
         completed = self.registry_.completed[row] if row is not None else set()
-        view = PolicyView(eng, snap, row, self._user_vector(row), completed, excluded)
+        engaged = self.registry_.engagement[row] if row is not None else {}
+        view = PolicyView(eng, snap, row, self._user_vector(row), completed, excluded, engaged)
         cands, scores = policy(view)
         order = np.lexsort((cands, -scores))
         steps = self._sequence(req, snap, row, completed, excluded, cands[order], scores[order], t)
