@@ -5,7 +5,22 @@ from __future__ import annotations
 import numpy as np
 
 from pathfinder.catalog import CatalogArrays
-from pathfinder.ranking import RANK_FEATURES, LearnerView, rank_features
+from pathfinder.ranking import RANK_FEATURES, LearnerView, PathRanker, RankerConfig, rank_features
+
+
+def test_binary_ranker_predicts_calibrated_chances() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(4000, len(RANK_FEATURES))).astype(np.float32)
+    X[:, RANK_FEATURES.index("modality")] = rng.integers(0, 3, 4000)
+    X[:, RANK_FEATURES.index("domain")] = rng.integers(0, 4, 4000)
+    # completed (label 2) when the CF score is high, launched only (1) otherwise
+    cf = X[:, RANK_FEATURES.index("cf_score")]
+    y = np.where(rng.random(4000) < 1 / (1 + np.exp(-3 * cf)), 2.0, 1.0)
+    ranker = PathRanker(RankerConfig(objective="binary", rounds=50)).fit(X, y, np.full(40, 100))
+    probe = np.zeros((2, len(RANK_FEATURES)), dtype=np.float32)
+    probe[:, RANK_FEATURES.index("cf_score")] = [-2.0, 2.0]
+    low, high = ranker.predict(probe)
+    assert 0.0 <= low < 0.1 and 0.9 < high <= 1.0
 
 
 def _catalog() -> CatalogArrays:
