@@ -66,14 +66,19 @@ def main() -> None:
             f"{ms(r['coverage'])} | {ms(r['gain'])} |"
         )
     model = rows["model"]
-    print("\n| model ÷ baseline (mean of per-seed ratios) | NDCG@10 | sim. gap closed |")
+
+    def ratio(a: list[float], b: list[float]) -> str:
+        per_seed = np.array(a) / np.array(b)
+        return f"{per_seed.mean():.2f} ± {per_seed.std():.2f}"
+
+    print("\n| model ÷ baseline (per-seed ratios, mean ± sd) | NDCG@10 | sim. gap closed |")
     print("|---|---|---|")
     for policy, r in rows.items():
         if policy in ("model", "no path"):
             continue
-        nd = np.mean(np.array(model["ndcg"]) / np.array(r["ndcg"]))
-        gn = np.mean(np.array(model["gain"]) / np.array(r["gain"]))
-        print(f"| {policy} | {nd:.2f} | {gn:.2f} |")
+        print(
+            f"| {policy} | {ratio(model['ndcg'], r['ndcg'])} | {ratio(model['gain'], r['gain'])} |"
+        )
     print("\n| skill state, held-out assessments | MAE |")
     print("|---|---|")
     for name, values in skill.items():

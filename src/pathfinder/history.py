@@ -22,6 +22,7 @@ __all__ = [
     "EventArrays",
     "confidence_matrix",
     "days",
+    "engagement_weights",
     "from_days",
     "skill_observations",
 ]
@@ -44,6 +45,15 @@ _EPOCH = pd.Timestamp("1970-01-01", tz="UTC")
 def days(ts: pd.Series | pd.DatetimeIndex) -> np.ndarray:
     """UTC timestamps -> float days since the epoch."""
     return np.asarray((ts - _EPOCH) / pd.Timedelta(days=1), dtype=float)
+
+
+def engagement_weights(events: EventArrays) -> np.ndarray:
+    """Engagement weight of each event, shape (n_events,): :data:`DEFAULT_CONFIDENCE` by verb,
+    plus 1 for a rating of 4 or 5."""
+    weights = np.array([DEFAULT_CONFIDENCE.get(v, 0.0) for v in C.VERBS])
+    bonus = np.where((events.verb == VERB["rated"]) & (events.rating >= 4), 1.0, 0.0)
+    out: np.ndarray = weights[events.verb] + bonus
+    return out
 
 
 def from_days(t: float) -> dt.datetime:

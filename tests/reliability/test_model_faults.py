@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.reliability]
 @pytest.fixture(scope="module")
 def other_bundle(tiny_world: World, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Another valid model of the same world (another ranker, so another version and files)."""
-    config = RecommenderConfig(engagement_weight=0.2, training={"seed": 3, "decision_points": 3})
+    config = RecommenderConfig(gain_weight=0.2, training={"seed": 3, "decision_points": 3})
     model = Recommender(config).fit(tiny_world)
     return model.save(tmp_path_factory.mktemp("other") / "model")
 

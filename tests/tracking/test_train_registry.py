@@ -117,9 +117,7 @@ def test_champion_pyfunc_gives_the_in_process_path(trained: TrainResult) -> None
 
 
 def test_promotion_needs_a_better_gain(trained: TrainResult, tracking: Path) -> None:
-    weaker = train(
-        _spec(tracking, tracking / "tiny", "weaker", "[model]\nengagement_weight = 50.0\n")
-    )
+    weaker = train(_spec(tracking, tracking / "tiny", "weaker", "[model]\ngain_weight = 0.0\n"))
     client = mlflow.MlflowClient()
     assert client.get_model_version_by_alias("pathfinder", "challenger").version == int(
         weaker.version or 0

@@ -28,6 +28,10 @@ RANK_FEATURES = (
     "proficiency_primary",
     "uncertainty_primary",
     "ready_gap_coverage_fit",
+    "prior_engagement",
+    "follow_up",
+    "priority_max",
+    "target_max",
 )
 #: Weight of a skill's gap while its prerequisite skills are below the framework's mastery:
 #: the framework says to learn those first, so teaching the skill now closes little.
@@ -43,6 +47,8 @@ class LearnerView:
     sd: np.ndarray
     weighted_gaps: np.ndarray
     priority: np.ndarray
+    targets: np.ndarray
+    """Target proficiency per skill (role or goal skills)."""
     skill_ready: np.ndarray
     """Per skill: min over its prerequisite skills of min(1, proficiency / mastery); 1 if none."""
     completed: np.ndarray
@@ -53,6 +59,9 @@ class LearnerView:
     """Over items."""
     language_rank: np.ndarray
     """Over items: 0 = learner's language, 1.. = fallback order, large = not offered."""
+    engaged: np.ndarray
+    """Over items: the learner's engagement weight so far (0 = never touched; for an item not
+    completed, how far an earlier attempt went)."""
 
 
 def skill_readiness(
@@ -79,6 +88,8 @@ def rank_features(
     n_pre = catalog.prerequisite_count[items]
     done_pre = (catalog.prerequisite_matrix @ view.completed.astype(float))[items]
     items_ready = np.where(n_pre > 0, done_pre / np.maximum(n_pre, 1), 1.0)
+    follow_up = (n_pre > 0) & (done_pre >= n_pre)
+    teaches = gains > 0
     ready_gaps = view.weighted_gaps * np.where(view.skill_ready >= 1.0, 1.0, UNREADY_WEIGHT)
     coverage_fit = gains * fit
     return np.column_stack(
@@ -100,5 +111,9 @@ def rank_features(
             view.proficiency[primary],
             view.sd[primary],
             coverage_fit @ ready_gaps,
+            view.engaged[items],
+            follow_up,
+            np.where(teaches, view.priority[None, :], 0.0).max(axis=1),
+            np.where(teaches, view.targets[None, :], 0.0).max(axis=1),
         ]
     ).astype(np.float32)

@@ -1,6 +1,8 @@
-"""LightGBM LambdaRank over per-(learner, item) features."""
+"""LightGBM model of what a learner takes, over per-(learner, item) features."""
 
 from __future__ import annotations
+
+from typing import Literal
 
 import lightgbm as lgb
 import numpy as np
@@ -17,19 +19,27 @@ class RankerConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    objective: Literal["binary", "lambdarank"] = Field(
+        "binary",
+        description="'binary': the chance that the learner completes the item within the label "
+        "window (a probability, which the slate weighs against gap closure); 'lambdarank': a "
+        "ranking score trained with ``label_gain``.",
+    )
     rounds: int = Field(100, ge=1, le=5000, description="Boosting rounds.")
     num_leaves: int = Field(15, ge=4, le=1024)
     learning_rate: float = Field(0.05, gt=0, le=1)
     min_data_in_leaf: int = Field(20, ge=1)
     label_gain: tuple[float, ...] = Field(
         (0.0, 1.0, 3.0, 7.0),
-        description="Gain per label: 0 none, 1 launched, 2 completed, 3 completed + measured gain.",
+        description="Gain per label: 0 none, 1 launched, 2 completed, 3 completed + measured gain "
+        "(lambdarank only).",
     )
     seed: int = Field(0, ge=0)
 
 
 class PathRanker:
-    """Ranks candidate items for one learner (LightGBM ``lambdarank``).
+    """Scores candidate items for one learner: LightGBM ``binary`` (chance of completing) or
+    ``lambdarank``.
 
     Parameters
     ----------
@@ -40,34 +50,46 @@ class PathRanker:
         self.config = config or RankerConfig()
 
     def fit(self, X: np.ndarray, y: np.ndarray, group_sizes: np.ndarray) -> PathRanker:
-        """Fit on features ``X`` (n, n_features), labels ``y`` in 0..3 and query group sizes."""
+        """Fit on features ``X`` (n, n_features), labels ``y`` in 0..3 and query group sizes.
+
+        The binary objective learns ``y >= 2`` (completed).
+        """
         cfg = self.config
+        binary = cfg.objective == "binary"
         data = lgb.Dataset(
             X,
-            y,
-            group=group_sizes,
+            (y >= 2).astype(float) if binary else y,
+            group=None if binary else group_sizes,
             feature_name=list(RANK_FEATURES),
             categorical_feature=list(CATEGORICAL),
             free_raw_data=True,
         )
-        params = {
-            "objective": "lambdarank",
-            "metric": "ndcg",
-            "eval_at": [10],
+        params: dict[str, object] = {
             "num_leaves": cfg.num_leaves,
             "learning_rate": cfg.learning_rate,
             "min_data_in_leaf": cfg.min_data_in_leaf,
-            "label_gain": list(cfg.label_gain),
             "seed": cfg.seed,
             "deterministic": True,
             "num_threads": 1,
             "verbose": -1,
         }
+        if binary:
+            params.update(objective="binary", metric="binary_logloss")
+        else:
+            params.update(
+                objective="lambdarank",
+                metric="ndcg",
+                eval_at=[10],
+                label_gain=list(cfg.label_gain),
+            )
         self.booster_ = lgb.train(params, data, num_boost_round=cfg.rounds)
         return self
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        """Scores (higher is better), shape (n,). Calls the native booster, one thread."""
+        """Scores (higher is better), shape (n,): probabilities for the binary objective.
+
+        Calls the native booster, one thread.
+        """
         if not hasattr(self, "booster_"):
             raise NotFittedError("PathRanker is not fitted: call fit() or load a bundle")
         return np.asarray(self.booster_.predict(X, num_threads=1), dtype=float)

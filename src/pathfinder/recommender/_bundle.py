@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
 __all__ = ["BUNDLE_FORMAT", "load_bundle", "save_bundle"]
 
-BUNDLE_FORMAT = 2  # 2: fingerprints of the training evidence (seen_events, seen_assessments)
+BUNDLE_FORMAT = 3  # 2: fingerprints of the training evidence; 3: new ranker features, slate config
 MANIFEST = "bundle.json"
 FILES = ("framework.yaml", "catalog.parquet", "learners.parquet", "arrays.npz", "ranker.txt")
 

@@ -20,7 +20,12 @@ class TrainingConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     decision_points: int = Field(2, ge=1, le=12, description="Decision times before the fit time.")
-    window_days: float = Field(28.0, gt=0, description="Label window after each decision time.")
+    window_days: float = Field(
+        56.0,
+        gt=0,
+        description="Label window after each decision time (as long as a path's horizon, so the "
+        "ranker's chances match the paths it scores).",
+    )
     max_learners: int = Field(6000, ge=10, description="Learners sampled per decision time.")
     gain_threshold: float = Field(
         0.05,
@@ -41,12 +46,15 @@ class RecommenderConfig(BaseModel):
     ranker: RankerConfig = Field(default_factory=RankerConfig)
     sequencer: SequencerConfig = Field(default_factory=SequencerConfig)
     training: TrainingConfig = Field(default_factory=TrainingConfig)
-    engagement_weight: float = Field(
+    gain_weight: float = Field(
         0.5,
         ge=0,
-        description="Weight of the LambdaRank engagement score against the log of the expected "
-        "gap closure in the final candidate score; larger favours what learners take, smaller "
-        "what closes gaps (see experiments/engagement_weight.toml).",
+        description="Slate value of the best gap-closing candidate relative to the likeliest "
+        "completion at the first position (see pathfinder.recommender._slate); larger favours "
+        "what closes gaps, smaller what learners take (see experiments/gain_weight.toml).",
+    )
+    slate_size: int = Field(
+        12, ge=1, le=100, description="Path positions the slate fills greedily before the rest."
     )
     top_gaps: int = Field(5, ge=1, le=50, description="Gaps listed in a response.")
     goal_target: float = Field(

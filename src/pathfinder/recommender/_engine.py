@@ -8,6 +8,7 @@ computed by the same code.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -182,9 +183,17 @@ class Engine:
         return rank
 
     def score_view(
-        self, snap: LearnerSnapshot, user: np.ndarray, completed: set[int], excluded: set[int]
+        self,
+        snap: LearnerSnapshot,
+        user: np.ndarray,
+        completed: set[int],
+        excluded: set[int],
+        engaged: Mapping[int, float] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Candidate item positions and their feature matrix for one learner."""
+        """Candidate item positions and their feature matrix for one learner.
+
+        ``engaged`` maps item positions to the learner's engagement weight so far.
+        """
         cfg, cat = self.config, self.catalog
         eligible = self.eligible(snap, completed, excluded)
         if cfg.require_gap:
@@ -206,11 +215,15 @@ class Engine:
         done = np.zeros(cat.n_items, dtype=bool)
         if completed:
             done[list(completed)] = True
+        tried = np.zeros(cat.n_items)
+        if engaged:
+            tried[np.fromiter(engaged, dtype=np.int64, count=len(engaged))] = list(engaged.values())
         view = LearnerView(
             proficiency=snap.proficiency,
             sd=snap.sd,
             weighted_gaps=snap.weighted_gap,
             priority=snap.priority,
+            targets=snap.targets,
             skill_ready=skill_readiness(
                 snap.proficiency, self.skill_prereqs, self.framework.policy.mastery
             ),
@@ -218,6 +231,7 @@ class Engine:
             cf=cf,
             popularity_group=pop,
             language_rank=self.language_rank(snap),
+            engaged=tried,
         )
         X = rank_features(cands, view, cat, self.popularity[-1], cfg.zpd_offset, cfg.zpd_width)
         return cands, X

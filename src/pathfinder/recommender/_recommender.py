@@ -18,11 +18,11 @@ from pathfinder.data import Priority, World, parse_framework
 from pathfinder.data import columns as C
 from pathfinder.errors import ConfigError, NotFittedError, UnknownLearnerError
 from pathfinder.history import (
-    DEFAULT_CONFIDENCE,
     VERB,
     AssessmentArrays,
     EventArrays,
     days,
+    engagement_weights,
     from_days,
     skill_observations,
 )
@@ -32,6 +32,7 @@ from pathfinder.recommender._config import RecommenderConfig
 from pathfinder.recommender._engine import Engine, LearnerSnapshot
 from pathfinder.recommender._registry import LearnerRegistry
 from pathfinder.recommender._seen import SeenEvidence
+from pathfinder.recommender._slate import build_slate
 from pathfinder.recommender._training import build_engine, ranker_examples, world_arrays
 from pathfinder.schemas import GapOut, RecommendRequest, RecommendResponse, StepOut
 from pathfinder.sequencing import LearnerContext, PathSequencer, PlannedStep
@@ -51,6 +52,8 @@ class PolicyView:
     """CF factors of the learner (zeros for a cold start)."""
     completed: set[int]
     excluded: set[int]
+    engaged: dict[int, float]
+    """The learner's engagement weight per item so far (empty for a cold start)."""
 
     def eligible(self) -> np.ndarray:
         """Items in scope, in an acceptable language, neither completed nor excluded."""
@@ -58,6 +61,8 @@ class PolicyView:
 
 
 #: Chooses candidate item positions and their scores (higher is better) for one request.
+#: A policy with a true ``presorted`` attribute has already spread its scores over gap skills:
+#: the sequencer then keeps their order (no variety decay on top).
 Policy = Callable[[PolicyView], tuple[np.ndarray, np.ndarray]]
 
 log = logging.getLogger(__name__)
@@ -131,15 +136,15 @@ class Recommender:
 
     def _ready(self) -> None:
         self.sequencer_ = PathSequencer(self.config.sequencer)
+        self.presorted_sequencer_ = PathSequencer(
+            self.config.sequencer.model_copy(update={"variety_decay": 1.0})
+        )
         self.ledger_ = CapacityLedger(self.engine_.catalog.capacity)
         self.item_index_ = self.engine_.catalog.index_of()
         self.skill_index_ = {s: k for k, s in enumerate(self.engine_.framework.skill_ids)}
 
     def _absorb_engagement(self, events: EventArrays) -> None:
-        weights = np.array([DEFAULT_CONFIDENCE.get(v, 0.0) for v in C.VERBS])
-        w = weights[events.verb] + np.where(
-            (events.verb == VERB["rated"]) & (events.rating >= 4), 1.0, 0.0
-        )
+        w = engagement_weights(events)
         for learner, item, verb, weight in zip(
             events.learner.tolist(),
             events.item.tolist(),
@@ -249,15 +254,27 @@ class Recommender:
         return self.recommend_with(request, self._model_policy)
 
     def _model_policy(self, view: PolicyView) -> tuple[np.ndarray, np.ndarray]:
-        cands, X = self.engine_.score_view(view.snapshot, view.user, view.completed, view.excluded)
+        cands, X = self.engine_.score_view(
+            view.snapshot, view.user, view.completed, view.excluded, view.engaged
+        )
         if not len(cands):
             return cands, np.zeros(0)
-        # log expected gap closure (weighted gap x gain x level fit, discounted where the
-        # framework's prerequisite skills are not yet mastered) plus the weighted
-        # LambdaRank engagement score: a path should be both taken and worth taking
+        # a slate: likely completions first, the later positions to what closes gaps (expected
+        # gap closure: weighted gap x gain x level fit, discounted where the framework's
+        # prerequisite skills are not yet mastered); a path should be both taken and worth taking
         closure = X[:, RANK_FEATURES.index("ready_gap_coverage_fit")].astype(float)
-        engagement = self.ranker_.predict(X)
-        return cands, self.config.engagement_weight * engagement + np.log(closure + 1e-4)
+        gap_skill = (self.engine_.catalog.gains[cands] * view.snapshot.weighted_gap).argmax(axis=1)
+        order, value = build_slate(
+            self.ranker_.predict(X),
+            closure,
+            gap_skill,
+            self.config.gain_weight,
+            self.config.slate_size,
+            self.config.sequencer.variety_decay,
+        )
+        return cands[order], value
+
+    _model_policy.presorted = True  # type: ignore[attr-defined]
 
     def recommend_with(self, request: RecommendRequest, policy: Policy) -> RecommendResponse:
         """Like :meth:`recommend`, with ``policy`` choosing and scoring the candidates.
@@ -274,10 +291,21 @@ class Recommender:
         excluded = set(self._codes(req.exclude_items, self.item_index_, "exclude_items").tolist())
         snap = eng.snapshot(row, role, region, language, t, goals)
         completed = self.registry_.completed[row] if row is not None else set()
-        view = PolicyView(eng, snap, row, self._user_vector(row), completed, excluded)
+        engaged = self.registry_.engagement[row] if row is not None else {}
+        view = PolicyView(eng, snap, row, self._user_vector(row), completed, excluded, engaged)
         cands, scores = policy(view)
         order = np.lexsort((cands, -scores))
-        steps = self._sequence(req, snap, row, completed, excluded, cands[order], scores[order], t)
+        steps = self._sequence(
+            req,
+            snap,
+            row,
+            completed,
+            excluded,
+            cands[order],
+            scores[order],
+            t,
+            presorted=getattr(policy, "presorted", False),
+        )
         return self._response(req, snap, steps, t, degraded=False, cold=row is None)
 
     def fallback(self, request: RecommendRequest) -> RecommendResponse:
@@ -326,7 +354,10 @@ class Recommender:
         cands: np.ndarray,
         scores: np.ndarray,
         t: float,
+        presorted: bool = False,
     ) -> list[PlannedStep]:
+        """Schedule the ranked candidates; ``presorted`` scores already spread the path over gap
+        skills (the sequencer keeps their order instead of decaying repeated skills again)."""
         fw = self.engine_.framework
         review: tuple[int, ...] = ()
         if row is not None:
@@ -358,7 +389,8 @@ class Recommender:
         ledger = self.ledger_
         with ledger.lock:
             ledger.release(req.learner_id)
-            steps = self.sequencer_.sequence(
+            sequencer = self.presorted_sequencer_ if presorted else self.sequencer_
+            steps = sequencer.sequence(
                 ctx,
                 cands,
                 scores,

@@ -20,6 +20,7 @@ from pathfinder.history import (
     AssessmentArrays,
     EventArrays,
     confidence_matrix,
+    engagement_weights,
     skill_observations,
 )
 from pathfinder.recommender._config import RecommenderConfig
@@ -108,6 +109,17 @@ def _completed_before(events: EventArrays, n_learners: int) -> list[set[int]]:
     return out
 
 
+def _engaged_before(events: EventArrays, n_learners: int) -> list[dict[int, float]]:
+    out: list[dict[int, float]] = [{} for _ in range(n_learners)]
+    w = engagement_weights(events)
+    for learner, item, weight in zip(
+        events.learner.tolist(), events.item.tolist(), w.tolist(), strict=True
+    ):
+        if weight > 0:
+            out[learner][item] = out[learner].get(item, 0.0) + weight
+    return out
+
+
 def _labels(
     window: EventArrays, window_asm: AssessmentArrays
 ) -> tuple[
@@ -168,6 +180,7 @@ def ranker_examples(
         engine, _ = build_engine(framework, catalog, people, events, assessments, td, config)
         before = events.before(td)
         completed = _completed_before(before, len(people.ids))
+        engaged = _engaged_before(before, len(people.ids))
         launched, assessed, completed_at, quiz = _labels(
             events.between(td, td + tc.window_days),
             assessments.between(td, td + tc.window_days),
@@ -179,7 +192,9 @@ def ranker_examples(
             snap = engine.snapshot(
                 row, int(people.role[row]), int(people.region[row]), people.language[row], td
             )
-            cands, X = engine.score_view(snap, engine.cf.user_factors_[row], completed[row], set())
+            cands, X = engine.score_view(
+                snap, engine.cf.user_factors_[row], completed[row], set(), engaged[row]
+            )
             y = np.zeros(len(cands))
             seen = launched.get(row, {})
             done = completed_at.get(row, {})

@@ -1,0 +1,71 @@
+"""Known-answer tests of the ranker and its features."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pathfinder.catalog import CatalogArrays
+from pathfinder.ranking import RANK_FEATURES, LearnerView, PathRanker, RankerConfig, rank_features
+
+
+def test_binary_ranker_predicts_calibrated_chances() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(4000, len(RANK_FEATURES))).astype(np.float32)
+    X[:, RANK_FEATURES.index("modality")] = rng.integers(0, 3, 4000)
+    X[:, RANK_FEATURES.index("domain")] = rng.integers(0, 4, 4000)
+    # completed (label 2) when the CF score is high, launched only (1) otherwise
+    cf = X[:, RANK_FEATURES.index("cf_score")]
+    y = np.where(rng.random(4000) < 1 / (1 + np.exp(-3 * cf)), 2.0, 1.0)
+    ranker = PathRanker(RankerConfig(objective="binary", rounds=50)).fit(X, y, np.full(40, 100))
+    probe = np.zeros((2, len(RANK_FEATURES)), dtype=np.float32)
+    probe[:, RANK_FEATURES.index("cf_score")] = [-2.0, 2.0]
+    low, high = ranker.predict(probe)
+    assert 0.0 <= low < 0.1 and 0.9 < high <= 1.0
+
+
+def _catalog() -> CatalogArrays:
+    """Three items teaching skill 0; item 2 requires item 1."""
+    gains = np.array([[0.2, 0.0], [0.2, 0.0], [0.2, 0.1]])
+    return CatalogArrays(
+        item_ids=np.array(["a", "b", "c"]),
+        titles=["a", "b", "c"],
+        skill_ids=["s0", "s1"],
+        gains=gains,
+        primary=np.zeros(3, dtype=np.int64),
+        level=np.array([0.4, 0.4, 0.5]),
+        duration_min=np.array([20.0, 20.0, 30.0]),
+        modality=np.zeros(3, dtype=np.int64),
+        languages=[("en",)] * 3,
+        scope=np.full(3, -1),
+        partner=np.zeros(3, dtype=np.int64),
+        partner_names=["p"],
+        domain=np.zeros(3, dtype=np.int64),
+        domain_names=["d"],
+        prerequisites=[np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.array([1])],
+        capacity=np.full(3, np.inf),
+        activity_ids=[None] * 3,
+    )
+
+
+def test_features_mark_earlier_attempts_and_unlocked_follow_ups() -> None:
+    cat = _catalog()
+    done = np.array([False, True, False])
+    view = LearnerView(
+        proficiency=np.array([0.3, 0.5]),
+        sd=np.full(2, 0.1),
+        weighted_gaps=np.array([0.4, 0.2]),
+        priority=np.array([1.0, 2.0]),
+        targets=np.array([0.7, 0.6]),
+        skill_ready=np.ones(2),
+        completed=done,
+        cf=np.zeros(3),
+        popularity_group=np.zeros(3),
+        language_rank=np.zeros(3),
+        engaged=np.array([1.5, 0.0, 0.0]),
+    )
+    X = rank_features(np.array([0, 2]), view, cat, np.zeros(3), 0.1, 0.2)
+    col = {f: X[:, k] for k, f in enumerate(RANK_FEATURES)}
+    assert col["prior_engagement"].tolist() == [1.5, 0.0]
+    assert col["follow_up"].tolist() == [0.0, 1.0]  # item 2's prerequisite (1) is done
+    assert col["priority_max"].tolist() == [1.0, 2.0]  # item 2 also teaches the priority skill
+    assert np.allclose(col["target_max"], [0.7, 0.7])
