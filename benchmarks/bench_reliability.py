@@ -142,7 +142,7 @@ def main() -> None:
         world = load_world(tmp / "world")
         bundle = Recommender().fit(world).save(tmp / "model")
         other = Recommender(
-            RecommenderConfig(engagement_weight=0.2, training={"seed": 3, "decision_points": 3})
+            RecommenderConfig(gain_weight=0.2, training={"seed": 3, "decision_points": 3})
         ).fit(world)
         other_bundle = other.save(tmp / "other")
         runs: list[tuple[str, str, Callable[[Deployment], Row]]] = [
