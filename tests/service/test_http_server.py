@@ -7,6 +7,7 @@ import json
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -395,7 +396,8 @@ def test_assessment_moves_the_learner_gaps(server: dict[str, str], tiny_world: W
         "learner_id": lid,
         "skill_id": gap["skill"],
         "score": 0.98,
-        "assessed_at": "2025-07-06T12:30:00Z",
+        # now: the latest evidence of the module (other tests send statements timed now)
+        "assessed_at": datetime.now(UTC).isoformat(),
         "method": "test",
     }
     w = httpx.post(f"{base}/assessments", json={"assessments": [row, row]}, headers=auth)
