@@ -69,3 +69,25 @@ def test_features_mark_earlier_attempts_and_unlocked_follow_ups() -> None:
     assert col["follow_up"].tolist() == [0.0, 1.0]  # item 2's prerequisite (1) is done
     assert col["priority_max"].tolist() == [1.0, 2.0]  # item 2 also teaches the priority skill
     assert np.allclose(col["target_max"], [0.7, 0.7])
+
+
+def test_cf_features_are_relative_to_the_learners_own_candidates() -> None:
+    cat = _catalog()
+    view = LearnerView(
+        proficiency=np.array([0.3, 0.5]),
+        sd=np.full(2, 0.1),
+        weighted_gaps=np.array([0.4, 0.2]),
+        priority=np.ones(2),
+        targets=np.array([0.7, 0.6]),
+        skill_ready=np.ones(2),
+        completed=np.zeros(3, dtype=bool),
+        cf=np.array([0.2, 0.9, 0.5]),
+        popularity_group=np.zeros(3),
+        language_rank=np.zeros(3),
+        engaged=np.zeros(3),
+    )
+    X = rank_features(np.array([0, 2]), view, cat, np.zeros(3), 0.1, 0.2)
+    col = {f: X[:, k] for k, f in enumerate(RANK_FEATURES)}
+    # item 1 (the best CF score overall) is not a candidate: ranks and gaps use candidates only
+    assert col["cf_rank"].tolist() == [1.0, 0.0]
+    assert np.allclose(col["cf_gap_to_best"], [-0.3, 0.0])

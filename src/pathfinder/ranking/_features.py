@@ -32,6 +32,8 @@ RANK_FEATURES = (
     "follow_up",
     "priority_max",
     "target_max",
+    "cf_gap_to_best",
+    "cf_rank",
 )
 #: Weight of a skill's gap while its prerequisite skills are below the framework's mastery:
 #: the framework says to learn those first, so teaching the skill now closes little.
@@ -92,11 +94,16 @@ def rank_features(
     teaches = gains > 0
     ready_gaps = view.weighted_gaps * np.where(view.skill_ready >= 1.0, 1.0, UNREADY_WEIGHT)
     coverage_fit = gains * fit
+    # the CF score relative to the learner's own candidates: raw scores differ in scale between
+    # learners, a model of the chance of completing ranks within one learner
+    cf = view.cf[items]
+    cf_rank = np.empty(len(items))
+    cf_rank[np.argsort(-cf, kind="stable")] = np.arange(len(items))
     return np.column_stack(
         [
             gains @ view.weighted_gaps,
             coverage_fit @ view.weighted_gaps,
-            view.cf[items],
+            cf,
             level - view.proficiency[primary],
             catalog.modality[items],
             catalog.duration_min[items],
@@ -115,5 +122,7 @@ def rank_features(
             follow_up,
             np.where(teaches, view.priority[None, :], 0.0).max(axis=1),
             np.where(teaches, view.targets[None, :], 0.0).max(axis=1),
+            cf - (cf.max() if len(cf) else 0.0),
+            cf_rank,
         ]
     ).astype(np.float32)
