@@ -93,7 +93,6 @@ class EventStore(ABC):
             Number of assessments stored (committed).
         """
 
-    @abstractmethod
     def put_statement(
         self,
         statement_id: str,
@@ -136,6 +135,10 @@ class EventStore(ABC):
         EventConflictError
             When the mapped event's id is stored as an event with different content.
         """
+        write = StatementWrite(
+            statement_id, raw, mapped_event, mapped_assessments, flags, learner_id
+        )
+        return self.put_statements([write])[0]
 
     @abstractmethod
     def put_statements(self, statements: Sequence[StatementWrite]) -> list[bool]:

@@ -194,21 +194,6 @@ class SqlEventStore(EventStore):
                 self._insert_assessments(tx, recs, None)
         return len(recs)
 
-    def put_statement(
-        self,
-        statement_id: str,
-        raw: dict[str, Any],
-        mapped_event: dict[str, Any] | None,
-        mapped_assessments: list[dict[str, Any]],
-        flags: list[str],
-        *,
-        learner_id: str | None = None,
-    ) -> bool:
-        write = StatementWrite(
-            statement_id, raw, mapped_event, mapped_assessments, flags, learner_id
-        )
-        return self.put_statements([write])[0]
-
     def put_statements(self, statements: Sequence[StatementWrite]) -> list[bool]:
         prepared = [self._prepare_statement(s) for s in statements]
         with self._transaction(write=True) as tx:
