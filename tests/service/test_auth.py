@@ -86,3 +86,9 @@ def test_key_file_errors_name_the_problem(tmp_path: Path, content: str, message:
     path.write_text(content)
     with pytest.raises(ConfigError, match=message):
         ApiKeys.from_file(path)
+
+
+def test_new_keys_are_prefixed_and_never_read_as_a_command_line_option() -> None:
+    keys = [new_key("lms", ("read",))[0] for _ in range(500)]
+    assert all(k.startswith("pf_") and len(k) >= 40 for k in keys)
+    assert len(set(keys)) == len(keys)

@@ -26,6 +26,7 @@ __all__ = ["ApiKeyRecord", "ApiKeys", "Principal", "hash_key", "new_key"]
 
 Scope = Literal["read", "write", "admin"]
 _PREFIX = "sha256:"
+_KEY_PREFIX = "pf_"
 
 
 def hash_key(key: str) -> str:
@@ -55,8 +56,13 @@ class Principal:
 
 
 def new_key(key_id: str, scopes: tuple[Scope, ...]) -> tuple[str, ApiKeyRecord]:
-    """A fresh random key and the record to store for it."""
-    key = secrets.token_urlsafe(32)
+    """A fresh random key and the record to store for it.
+
+    Keys carry a ``pf_`` prefix: secret scanners can recognise them, and a key never starts
+    with ``-`` (a bare URL-safe token does one time in 64, and a command line then reads it
+    as an option).
+    """
+    key = f"{_KEY_PREFIX}{secrets.token_urlsafe(32)}"
     return key, ApiKeyRecord(id=key_id, hash=hash_key(key), scopes=scopes)
 
 
