@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from pathfinder.catalog import CatalogArrays
-from pathfinder.ranking import RANK_FEATURES, LearnerView, PathRanker, RankerConfig, rank_features
+from pathfinder.errors import ModelLoadError, NotFittedError
+from pathfinder.ranking import (
+    RANK_FEATURES,
+    CompletionChance,
+    LearnerView,
+    PathRanker,
+    RankerConfig,
+    rank_features,
+)
 
 
 def test_binary_ranker_predicts_calibrated_chances() -> None:
@@ -91,3 +100,45 @@ def test_cf_features_are_relative_to_the_learners_own_candidates() -> None:
     # item 1 (the best CF score overall) is not a candidate: ranks and gaps use candidates only
     assert col["cf_rank"].tolist() == [1.0, 0.0]
     assert np.allclose(col["cf_gap_to_best"], [-0.3, 0.0])
+
+
+def _launches(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Launched examples whose completion falls with level above proficiency and duration."""
+    X = np.zeros((n, len(RANK_FEATURES)), dtype=np.float32)
+    lmp = rng.uniform(-0.3, 0.6, n)
+    dur = rng.uniform(5, 180, n)
+    X[:, RANK_FEATURES.index("level_minus_proficiency")] = lmp
+    X[:, RANK_FEATURES.index("duration_min")] = dur
+    X[:, RANK_FEATURES.index("modality")] = rng.integers(0, 3, n)
+    z = 1.3 - 4.0 * np.maximum(0.0, lmp - 0.15) - 0.5 * dur / 60.0
+    y = np.where(rng.random(n) < 1 / (1 + np.exp(-z)), 2.0, 1.0)
+    return X, y
+
+
+def test_completion_chance_learns_that_hard_and_long_items_are_dropped() -> None:
+    rng = np.random.default_rng(1)
+    X, y = _launches(20_000, rng)
+    never_launched = np.zeros((5000, len(RANK_FEATURES)), dtype=np.float32)  # label 0: ignored
+    model = CompletionChance().fit(
+        np.vstack([X, never_launched]), np.concatenate([y, np.zeros(5000)])
+    )
+    probe = np.zeros((4, len(RANK_FEATURES)), dtype=np.float32)
+    probe[:, RANK_FEATURES.index("level_minus_proficiency")] = [0.0, 0.5, 0.0, 0.0]
+    probe[:, RANK_FEATURES.index("duration_min")] = [20.0, 20.0, 180.0, 20.0]
+    easy, hard, long, _ = model.predict(probe)
+    truth = 1 / (
+        1 + np.exp(-(1.3 - 4.0 * np.array([0.0, 0.35, 0.0]) - 0.5 * np.array([1, 1, 9]) / 3))
+    )
+    np.testing.assert_allclose([easy, hard, long], truth, atol=0.04)
+    again = CompletionChance.from_dict(model.to_dict())
+    np.testing.assert_array_equal(again.predict(probe), model.predict(probe))
+
+
+def test_completion_chance_without_contrast_predicts_the_observed_rate() -> None:
+    X = np.zeros((10, len(RANK_FEATURES)), dtype=np.float32)
+    model = CompletionChance().fit(X, np.array([2.0] * 3 + [0.0] * 7))  # every launch completed
+    assert model.predict(X[:1])[0] > 0.99
+    with pytest.raises(NotFittedError):
+        CompletionChance().predict(X)
+    with pytest.raises(ModelLoadError, match="terms"):
+        CompletionChance.from_dict({**model.to_dict(), "coef": {"duration_hours": 1.0}})

@@ -89,6 +89,10 @@ def test_run_has_params_metrics_tags_artifacts_and_input(trained: TrainResult) -
     }
     spec = {a.path for a in client.list_artifacts(trained.run_id, "spec")}
     assert spec == {"spec/base.toml"}
+    completion = mlflow.artifacts.load_dict(
+        f"runs:/{children[0].info.run_id}/evaluation/completion_model.json"
+    )
+    assert completion["coef"]["duration_hours"] < 0  # longer items are dropped more (tiny world)
 
 
 def test_registered_version_and_aliases(trained: TrainResult) -> None:

@@ -1,5 +1,7 @@
-"""Ranking: per-(learner, item) features and a LightGBM LambdaRank model."""
+"""Ranking: per-(learner, item) features, a LightGBM model of what a learner takes and a
+logistic model of completing what a path asks them to start."""
 
+from pathfinder.ranking._completion import CompletionChance
 from pathfinder.ranking._features import (
     RANK_FEATURES,
     UNREADY_WEIGHT,
@@ -12,6 +14,7 @@ from pathfinder.ranking._ranker import PathRanker, RankerConfig
 __all__ = [
     "RANK_FEATURES",
     "UNREADY_WEIGHT",
+    "CompletionChance",
     "LearnerView",
     "PathRanker",
     "RankerConfig",

@@ -34,7 +34,7 @@ from pathfinder.catalog import CatalogArrays
 from pathfinder.data import parse_framework
 from pathfinder.data.tables import SCHEMAS, read_table, write_table
 from pathfinder.errors import DataValidationError, ModelLoadError
-from pathfinder.ranking import PathRanker
+from pathfinder.ranking import CompletionChance, PathRanker
 from pathfinder.recommender._config import RecommenderConfig
 from pathfinder.recommender._engine import Engine
 from pathfinder.recommender._registry import LearnerRegistry
@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
 __all__ = ["BUNDLE_FORMAT", "load_bundle", "save_bundle"]
 
-BUNDLE_FORMAT = 3  # 2: fingerprints of the training evidence; 3: new ranker features, slate config
+BUNDLE_FORMAT = 4  # 2: training evidence fingerprints; 3: ranker features, slate; 4: completion
 MANIFEST = "bundle.json"
 FILES = ("framework.yaml", "catalog.parquet", "learners.parquet", "arrays.npz", "ranker.txt")
 
@@ -111,6 +111,7 @@ def save_bundle(rec: Recommender, path: Path) -> Path:
         "half_life_days": sk.params_.half_life,
         "clock_days": rec.clock_,
         "training": rec.training_summary_,
+        "completion": rec.completion_.to_dict(),
         "files": {name: _sha(path / name) for name in files},
     }
     (path / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
@@ -256,6 +257,7 @@ def _build(cls: type[Recommender], path: Path, manifest: dict[str, Any]) -> Reco
     rec = cls(config)
     rec.engine_ = engine
     rec.ranker_ = PathRanker.from_text((path / "ranker.txt").read_text("utf-8"), config.ranker)
+    rec.completion_ = CompletionChance.from_dict(manifest["completion"])
     rec.registry_ = registry
     rec.user_factors_ = arrays["user_factors"].copy()
     rec.dirty_ = set()

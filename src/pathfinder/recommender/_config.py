@@ -53,6 +53,11 @@ class RecommenderConfig(BaseModel):
         "completion at the first position (see pathfinder.recommender._slate); larger favours "
         "what closes gaps, smaller what learners take (see experiments/gain_weight.toml).",
     )
+    expected_closure: bool = Field(
+        True,
+        description="Weigh each candidate's gap closure by the learned chance of finishing it "
+        "once started (pathfinder.ranking.CompletionChance); false: closure alone.",
+    )
     slate_size: int = Field(
         12, ge=1, le=100, description="Path positions the slate fills greedily before the rest."
     )

@@ -26,7 +26,7 @@ from pathfinder.history import (
     from_days,
     skill_observations,
 )
-from pathfinder.ranking import RANK_FEATURES, PathRanker
+from pathfinder.ranking import RANK_FEATURES, CompletionChance, PathRanker
 from pathfinder.recommender._capacity import CapacityLedger
 from pathfinder.recommender._config import RecommenderConfig
 from pathfinder.recommender._engine import Engine, LearnerSnapshot
@@ -97,6 +97,7 @@ class Recommender:
         t_fit = days(pd.Series([pd.Timestamp(as_of)]))[0] if as_of else latest + 1e-6
         X, y, sizes = ranker_examples(fw, catalog, people, events, assessments, t_fit, self.config)
         self.ranker_ = PathRanker(self.config.ranker).fit(X, y, sizes)
+        self.completion_ = CompletionChance().fit(X, y)
         self.engine_, _ = build_engine(fw, catalog, people, events, assessments, t_fit, self.config)
         before = events.before(t_fit)
         self.registry_ = LearnerRegistry(
@@ -261,8 +262,11 @@ class Recommender:
             return cands, np.zeros(0)
         # a slate: likely completions first, the later positions to what closes gaps (expected
         # gap closure: weighted gap x gain x level fit, discounted where the framework's
-        # prerequisite skills are not yet mastered); a path should be both taken and worth taking
+        # prerequisite skills are not yet mastered, times the chance of finishing the item once
+        # started); a path should be both taken and worth taking
         closure = X[:, RANK_FEATURES.index("ready_gap_coverage_fit")].astype(float)
+        if self.config.expected_closure:
+            closure = closure * self.completion_.predict(X)
         gap_skill = (self.engine_.catalog.gains[cands] * view.snapshot.weighted_gap).argmax(axis=1)
         order, value = build_slate(
             self.ranker_.predict(X),

@@ -167,6 +167,7 @@ def _log_evaluation(res: EvaluationResult, world: World, out: Path) -> None:
             if not isinstance(v, list)
         }
     )
+    mlflow.log_dict(res.recommender.completion_.to_dict(), "evaluation/completion_model.json")
     res.write(out)
     split = pd.Timestamp(res.split["split_time"])
     gaps = team_gaps(res.recommender, world, float(days(pd.Series([split]))[0]))
