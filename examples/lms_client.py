@@ -2,8 +2,10 @@
 
 Usage::
 
-    python examples/lms_client.py --url http://127.0.0.1:3000 --key-id demo --key KEY \\
+    PATHFINDER_KEY=KEY python examples/lms_client.py --url http://127.0.0.1:3000 --key-id demo \\
         --learner l000042 --item i00002
+
+(``--key KEY`` works too, but puts the key in the shell history and the process list.)
 
 It does what an LMS integration does once per learner activity:
 
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 import uuid
 from typing import Any
@@ -89,7 +92,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default="http://127.0.0.1:3000")
     parser.add_argument("--key-id", required=True, help="API key id (HTTP Basic user for xAPI)")
-    parser.add_argument("--key", required=True, help="API key with read and write scopes")
+    env_key = os.environ.get("PATHFINDER_KEY")
+    parser.add_argument(
+        "--key",
+        default=env_key,
+        required=env_key is None,
+        help="API key with read and write scopes (default: $PATHFINDER_KEY)",
+    )
     parser.add_argument("--learner", required=True, help="learner id as the LMS knows it")
     parser.add_argument("--item", required=True, help="catalogue item the learner completed")
     args = parser.parse_args(argv)

@@ -355,7 +355,10 @@ def test_a_model_that_fails_to_load_reports_the_service_dead(
 
 
 def test_the_example_lms_client_sends_statements_and_gets_a_path(
-    server: dict[str, str], tiny_world: World, capsys: pytest.CaptureFixture[str]
+    server: dict[str, str],
+    tiny_world: World,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     spec = importlib.util.spec_from_file_location("lms_client", ROOT / "examples/lms_client.py")
     assert spec is not None and spec.loader is not None
@@ -366,7 +369,8 @@ def test_the_example_lms_client_sends_statements_and_gets_a_path(
         f"{server['base']}/recommend", json={"learner_id": lid}, headers=_auth(server["lms"])
     ).json()
     item = before["steps"][0]["item_id"]
-    args = ["--url", server["base"], "--key-id", "lms", "--key", server["lms"]]
+    args = ["--url", server["base"], "--key-id", "lms"]
+    monkeypatch.setenv("PATHFINDER_KEY", server["lms"])  # the key from the environment
     assert client.main([*args, "--learner", lid, "--item", item]) == 0
     out = capsys.readouterr().out
     assert "xAPI versions: 1.0.3" in out and f"path for {lid}" in out
@@ -381,7 +385,7 @@ def test_the_example_lms_client_sends_statements_and_gets_a_path(
     assert stored.json()["verb"]["id"].endswith("/completed")
     steps = client.run(server["base"], "lms", server["lms"], lid, item)  # sends two more
     assert item not in [s["item_id"] for s in steps if not s["review"]]  # completion reflected
-    assert client.main([*args[:-1], "wrong-key", "--learner", lid, "--item", item]) == 1
+    assert client.main([*args, "--key", "wrong-key", "--learner", lid, "--item", item]) == 1
     assert "answered 401" in capsys.readouterr().err
 
 
