@@ -14,7 +14,7 @@ import threading
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -26,9 +26,14 @@ from pathfinder.service._inputs import AssessmentIn, EventIn, IngestResult
 from pathfinder.service._xapi import XapiMapper
 from pathfinder.store import EventStore, StatementWrite
 
-__all__ = ["ServiceCore"]
+__all__ = ["ModelUnavailable", "ServiceCore"]
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
+
+
+class ModelUnavailable(Exception):
+    """The model cannot take the call now (loading, restarting, too far behind): fall back."""
 
 
 class ServiceCore:
@@ -78,9 +83,13 @@ class ServiceCore:
     def erase(self, learner_id: str) -> dict[str, int]:
         """Right to erasure: the store first, then this worker's model state."""
         counts = self.store.erase_learner(learner_id)
+        self.forget(learner_id)
+        return counts
+
+    def forget(self, learner_id: str) -> None:
+        """Drop the learner from the model's state (the store keeps the erasure for others)."""
         with self._lock:
             self.recommender.forget_learner(learner_id)
-        return counts
 
     # ------------------------------------------------------------------ xAPI
     @property
@@ -129,11 +138,11 @@ class ServiceCore:
     # ------------------------------------------------------------------ reads
     def warm_up(self, learner_id: str) -> None:
         """Catch up with the store and serve one learner, with no deadline (before ready)."""
-        self._sync_and_recommend(RecommendRequest(learner_id=learner_id))
+        self.sync_and_recommend(RecommendRequest(learner_id=learner_id))
 
     def recommend(self, request: RecommendRequest) -> RecommendResponse:
         """Blocking form of :meth:`recommend_async`, for callers without an event loop."""
-        future = self._pool.submit(self._sync_and_recommend, request)
+        future = self._pool.submit(self.sync_and_recommend, request)
         try:
             return future.result(timeout=self.deadline_s)
         except FutureTimeout:
@@ -156,19 +165,45 @@ class ServiceCore:
         UnknownLearnerError, ConfigError
             The request's own errors (unknown learner, unknown goal skill), unchanged.
         """
-        loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self._pool, self._sync_and_recommend, request)
+        future = asyncio.get_running_loop().run_in_executor(
+            self._pool, self.sync_and_recommend, request
+        )
+        answer = await self.within_deadline(future)
+        return answer if answer is not None else await self.fallback_async(request)
+
+    async def recommend_body(self, request: RecommendRequest) -> tuple[bytes, bool]:
+        """:meth:`recommend_async` as the JSON response body, and whether it is degraded."""
+        response = await self.recommend_async(request)
+        return response.model_dump_json().encode(), response.degraded
+
+    async def within_deadline(self, future: asyncio.Future[_T]) -> _T | None:
+        """The model call's result, or None (logged) past the deadline or on a model failure.
+
+        Raises
+        ------
+        PathfinderError
+            The request's own errors (unknown learner, unknown goal skill), unchanged.
+        """
         try:
             return await asyncio.wait_for(asyncio.shield(future), self.deadline_s)
         except TimeoutError:
             log.warning("recommend past its deadline: degraded fallback")
         except PathfinderError:
             raise
+        except ModelUnavailable as err:
+            log.warning("model unavailable (%s): degraded fallback", err)
         except Exception:
             log.exception("model failure: degraded fallback")
-        return await loop.run_in_executor(self._spare, self._fallback, request)
+        return None
 
-    def _sync_and_recommend(self, request: RecommendRequest) -> RecommendResponse:
+    async def fallback_async(self, request: RecommendRequest) -> RecommendResponse:
+        """The degraded path, beside (never behind) a model call that is late."""
+        return await asyncio.get_running_loop().run_in_executor(
+            self._spare, self._fallback, request
+        )
+
+    def sync_and_recommend(self, request: RecommendRequest) -> RecommendResponse:
+        """Catch up with the store, then recommend (no deadline)."""
         with self._lock:
             try:
                 self.sync()

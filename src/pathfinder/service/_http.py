@@ -209,13 +209,13 @@ def create_app() -> FastAPI:
         body: RecommendRequest,
         _: Reader,
         svc: Core,
-    ) -> RecommendResponse:
+    ) -> Response:
         """An ordered, scheduled path for one learner (degraded fallback, never a 5xx)."""
-        response = await svc.recommend_async(body)
+        content, degraded = await svc.recommend_body(body)
         metrics = _state(request).metrics
-        if response.degraded and metrics is not None:
+        if degraded and metrics is not None:
             metrics.fallbacks.inc()
-        return response
+        return Response(content, media_type="application/json")
 
     @app.post(
         "/events", response_model=IngestResult, responses=responses(400, 401, 403, 409, 413, 422)

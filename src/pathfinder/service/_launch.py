@@ -113,6 +113,18 @@ class ServerProcess:
         """Process id (and process-group id) of the running server, or None."""
         return None if self.proc is None else self.proc.pid
 
+    def processes(self) -> dict[int, str]:
+        """Every live process of the server's tree, as pid -> command line."""
+        if self.proc is None:
+            return {}
+        out = {}
+        for pid in _tree(self.proc.pid):
+            try:
+                out[pid] = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:  # exited meanwhile
+                continue
+        return out
+
     def start(self, wait_ready: bool = True) -> str:
         """Start the server and wait until ``/readyz`` answers 200; returns the base URL.
 

@@ -10,43 +10,62 @@ from pathfinder.errors import ModelLoadError
 from pathfinder.recommender import Recommender
 from pathfinder.service._core import ServiceCore
 from pathfinder.service._settings import ServiceSettings
+from pathfinder.service._worker import ModelProcess, ProcessCore
 from pathfinder.store import open_store
 
-__all__ = ["build_core", "load_recommender"]
+__all__ = ["build_core", "bundle_dir", "load_recommender", "settle_heap"]
 
 log = logging.getLogger(__name__)
 
 
-def load_recommender(model: str) -> Recommender:
-    """A bundle directory, or an MLflow model URI (``models:/pathfinder@champion``) whose pyfunc
-    carries the bundle as its ``bundle`` artefact."""
+def bundle_dir(model: str) -> Path:
+    """The local bundle directory of a bundle directory, or of an MLflow model URI
+    (``models:/pathfinder@champion``, downloaded) whose pyfunc carries the bundle as its
+    ``bundle`` artefact."""
     if "://" not in model and ":/" not in model:
-        return Recommender.load(Path(model))
+        return Path(model)
     import mlflow
 
     try:
         local = Path(mlflow.artifacts.download_artifacts(artifact_uri=model))
     except Exception as err:  # MLflow raises many types for a missing model or registry
         raise ModelLoadError(f"cannot download {model} from MLflow: {err}") from err
-    return Recommender.load(local / "artifacts" / "bundle")
+    return local / "artifacts" / "bundle"
+
+
+def load_recommender(model: str) -> Recommender:
+    """The recommender of a bundle directory or an MLflow model URI (see :func:`bundle_dir`)."""
+    return Recommender.load(bundle_dir(model))
 
 
 def build_core(settings: ServiceSettings) -> ServiceCore:
-    """Load, open, warm up: the returned core is ready to serve."""
-    rec = load_recommender(settings.model)
-    core = ServiceCore(
+    """Load, open, warm up: the returned core is ready to serve.
+
+    The model runs in a child process (:class:`~pathfinder.service._worker.ProcessCore`); the
+    worker keeps a copy for the degraded fallback (both load at the same time). Either failing to
+    load, or the two loading different versions, raises :class:`ModelLoadError` and leaves
+    nothing running.
+    """
+    bundle = bundle_dir(settings.model)
+    model = ModelProcess(bundle, settings.store_url, settings.store_namespace)  # loads meanwhile
+    try:
+        rec = Recommender.load(bundle)
+        model.wait_loaded(rec.model_version)
+    except BaseException:
+        model.close()
+        raise
+    core = ProcessCore(
         rec,
         open_store(settings.store_url, namespace=settings.store_namespace),
+        model,
         settings.deadline_ms / 1000.0,
     )
-    if rec.registry_.ids:
-        core.warm_up(rec.registry_.ids[0])
-    _settle_heap()
+    settle_heap()
     log.info("serving model %s", rec.model_version)
     return core
 
 
-def _settle_heap() -> None:
+def settle_heap() -> None:
     """Keep the cyclic garbage collector from stalling requests (measured: 60-130 ms pauses).
 
     Two kinds of long-lived objects made every full collection slow: the loaded model (~10^5
