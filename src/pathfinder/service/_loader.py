@@ -48,18 +48,22 @@ def build_core(settings: ServiceSettings) -> ServiceCore:
     """
     bundle = bundle_dir(settings.model)
     model = ModelProcess(bundle, settings.store_url, settings.store_namespace)  # loads meanwhile
+    core: ProcessCore | None = None
     try:
         rec = Recommender.load(bundle)
+        core = ProcessCore(
+            rec,
+            open_store(settings.store_url, namespace=settings.store_namespace),
+            model,
+            settings.deadline_ms / 1000.0,
+        )
+        core.catch_up()  # the worker's copy knows the store's learners (xAPI, fallback)
         model.wait_loaded(rec.model_version)
     except BaseException:
         model.close()
+        if core is not None:
+            core.store.close()
         raise
-    core = ProcessCore(
-        rec,
-        open_store(settings.store_url, namespace=settings.store_namespace),
-        model,
-        settings.deadline_ms / 1000.0,
-    )
     settle_heap()
     log.info("serving model %s", rec.model_version)
     return core

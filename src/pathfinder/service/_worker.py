@@ -29,6 +29,7 @@ import multiprocessing
 import socket
 import struct
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +46,13 @@ log = logging.getLogger(__name__)
 
 #: Seconds the child may take to load a model (an MLflow download is done by the worker first).
 LOAD_TIMEOUT_S = 600.0
-#: Calls waiting for the child beyond which new calls get the fallback at once (a hung child).
+#: Calls waiting for the child beyond which new calls get the fallback at once.
 MAX_PENDING = 256
+#: A child that has answered nothing for this long is hung: it is killed and replaced.
+HUNG_AFTER_S = 10.0
+#: Pause before restarting a child after a failed restart (doubling up to the maximum).
+RESTART_BACKOFF_S = 1.0
+MAX_RESTART_BACKOFF_S = 60.0
 
 # frame: body length, call id, op (worker -> child) or status (child -> worker), then the body
 _FRAME = struct.Struct("!IQB")
@@ -134,43 +140,55 @@ class ModelProcess:
         self._args = (str(bundle), store_url, namespace)
         self.version = ""
         self._ids = itertools.count(1)
-        self._pending: dict[int, asyncio.Future[tuple[int, bytes]]] = {}
+        # call id -> (future, loop time sent); insertion order = oldest first
+        self._pending: dict[int, tuple[asyncio.Future[tuple[int, bytes]], float]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._writer: asyncio.StreamWriter | None = None
-        self._restarting = threading.Lock()
+        self._connecting = asyncio.Lock()
+        self._sock: socket.socket | None = None  # a loaded child's socket, not yet connected
+        self._life = threading.Lock()  # spawn, restart and close, one at a time
+        self._restarting = False
+        self._next_restart = 0.0
+        self._backoff = RESTART_BACKOFF_S
         self._closed = False
-        self._sock: socket.socket | None = None
-        self._spawn()
+        with self._life:
+            self._spawn()
 
     def _spawn(self) -> None:
+        """Start a child (``_life`` held); its socket waits in ``_booting`` until it is loaded."""
         mine, theirs = socket.socketpair()
         ctx = multiprocessing.get_context("spawn")
         level = logging.getLogger("pathfinder").getEffectiveLevel()
-        self._proc = ctx.Process(
+        proc = ctx.Process(
             target=_child_main, args=(theirs, self._args, level), name="pathfinder-model"
         )
-        self._proc.daemon = True
-        self._proc.start()
+        proc.daemon = True
+        proc.start()
         theirs.close()
-        self._booting = mine
+        self._proc, self._booting = proc, mine
 
     def wait_loaded(self, version: str | None = None, timeout_s: float = LOAD_TIMEOUT_S) -> None:
         """Block until the child serves; :class:`ModelLoadError` if it could not load or loaded
-        another model version than ``version`` (the bundle changed between two loads)."""
+        another model version than ``version`` (the bundle changed between two loads). A child
+        that failed is stopped."""
         sock = self._booting
-        sock.settimeout(timeout_s)
         try:
+            sock.settimeout(timeout_s)
             n, _, status = _FRAME.unpack(_recv_exact(sock, _FRAME.size))
             message = _recv_exact(sock, n).decode()
-        except (OSError, EOFError) as err:
-            raise ModelLoadError(f"the model process did not start: {err!r}") from err
-        if status != _OK:
-            raise ModelLoadError(f"the model process could not load the model: {message}")
-        if version is not None and message != version:
-            raise ModelLoadError(
-                f"{self._args[0]} changed while loading: the model process read {message}, "
-                f"the worker {version}"
-            )
+            if status != _OK:
+                raise ModelLoadError(f"the model process could not load the model: {message}")
+            if version is not None and message != version:
+                raise ModelLoadError(
+                    f"{self._args[0]} changed while loading: the model process read {message}, "
+                    f"the worker {version}"
+                )
+        except BaseException as err:
+            with self._life:
+                self._stop_child()
+            if isinstance(err, (OSError, EOFError)):
+                raise ModelLoadError(f"the model process did not start: {err!r}") from err
+            raise
         self.version = message
         sock.settimeout(None)
         sock.setblocking(False)
@@ -179,11 +197,18 @@ class ModelProcess:
     async def call(self, op: int, body: bytes) -> tuple[int, bytes]:
         """Send one call and wait for its answer (callers apply their own deadline)."""
         writer = await self._connected()
+        loop = asyncio.get_running_loop()
+        if self._pending:
+            oldest = next(iter(self._pending.values()))[1]
+            if loop.time() - oldest > HUNG_AFTER_S:
+                log.error("the model process answered nothing for %.0f s: killing it", HUNG_AFTER_S)
+                self._proc.kill()  # its socket closes; the reader then fails the calls and restarts
+                raise ModelUnavailable("the model process hung")
         if len(self._pending) >= MAX_PENDING:
             raise ModelUnavailable(f"{len(self._pending)} calls already wait for the model")
         call_id = next(self._ids)
-        future = asyncio.get_running_loop().create_future()
-        self._pending[call_id] = future
+        future = loop.create_future()
+        self._pending[call_id] = (future, loop.time())
         writer.write(_frame(call_id, op, body))
         try:
             return await future
@@ -200,13 +225,17 @@ class ModelProcess:
     async def _connected(self) -> asyncio.StreamWriter:
         if self._writer is not None:
             return self._writer
-        if self._sock is None:
-            self._restart_in_background()
-            raise ModelUnavailable("the model process is starting")
-        reader, writer = await asyncio.open_connection(sock=self._sock)
-        self._sock, self._writer, self._loop = None, writer, asyncio.get_running_loop()
-        asyncio.get_running_loop().create_task(self._read_answers(reader, writer))
-        return writer
+        async with self._connecting:  # one connection per child, however many calls wait
+            if self._writer is not None:
+                return self._writer
+            sock, self._sock = self._sock, None
+            if sock is None:
+                self._restart_in_background()
+                raise ModelUnavailable("the model process is starting")
+            reader, writer = await asyncio.open_connection(sock=sock)
+            self._writer, self._loop = writer, asyncio.get_running_loop()
+            self._loop.create_task(self._read_answers(reader, writer))
+            return writer
 
     async def _read_answers(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
@@ -215,7 +244,7 @@ class ModelProcess:
             while True:
                 n, call_id, status = _FRAME.unpack(await reader.readexactly(_FRAME.size))
                 body = await reader.readexactly(n)
-                future = self._pending.get(call_id)
+                future, _ = self._pending.get(call_id, (None, 0.0))
                 if future is not None and not future.done():
                     future.set_result((status, body))
         except (asyncio.IncompleteReadError, ConnectionError):
@@ -223,39 +252,66 @@ class ModelProcess:
         if self._writer is writer:
             self._writer = None
         writer.close()
-        for future in self._pending.values():
+        for future, _ in self._pending.values():
             if not future.done():
                 future.set_exception(ModelUnavailable("the model process exited"))
         if not self._closed:
             log.error("the model process exited (code %s): starting a new one", self._proc.exitcode)
+            self._restart_in_background()
 
     def _restart_in_background(self) -> None:
-        if self._closed or not self._restarting.acquire(blocking=False):
-            return  # closed, or a restart is under way
+        """Start a new child in a thread, unless one is starting or the last failed recently
+        (the pause doubles after each failure, up to a minute: a model that cannot load is not
+        loaded again at every request)."""
+        if not self._life.acquire(blocking=False):  # never block the event loop
+            return
+        try:
+            if self._closed or self._restarting or time.monotonic() < self._next_restart:
+                return
+            self._restarting = True
+        finally:
+            self._life.release()
 
         def restart() -> None:
             try:
-                self._proc.join(timeout=5)
-                self._spawn()
+                with self._life:
+                    if self._closed:
+                        return
+                    self._stop_child()
+                    self._spawn()
                 self.wait_loaded(self.version)
+                self._backoff = RESTART_BACKOFF_S
             except ModelLoadError as err:
                 log.error("the model process did not come back: %s", err)
+                self._next_restart = time.monotonic() + self._backoff
+                self._backoff = min(self._backoff * 2, MAX_RESTART_BACKOFF_S)
             finally:
-                self._restarting.release()
+                with self._life:
+                    self._restarting = False
+                    if self._closed:
+                        self._stop_child()
 
         threading.Thread(target=restart, name="model-process-restart", daemon=True).start()
 
-    def close(self) -> None:
-        """Stop the child (from any thread): it exits when its socket closes."""
-        self._closed = True
-        writer, loop = self._writer, self._loop
-        if writer is not None and loop is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(writer.close)
-        else:
+    def _stop_child(self, close_socket: bool = True) -> None:
+        """End the current child, closing its socket unless a stream owns it (``_life`` held)."""
+        if close_socket:
             self._booting.close()
         self._proc.join(timeout=5)
         if self._proc.is_alive():
             self._proc.kill()
+            self._proc.join(timeout=5)
+
+    def close(self) -> None:
+        """Stop the child (from any thread): it exits when its socket closes."""
+        with self._life:
+            self._closed = True
+            writer, loop = self._writer, self._loop
+            connected = False
+            if writer is not None and loop is not None and not loop.is_closed():
+                loop.call_soon_threadsafe(writer.close)  # the stream owns the socket
+                connected = True
+            self._stop_child(close_socket=not connected)
 
 
 #: Errors a recommend raises for its request (404, 422), passed on as the same type.
@@ -314,18 +370,29 @@ class ProcessCore(ServiceCore):
         self, statements: list[Any], statement_id: str | None = None
     ) -> list[tuple[str, bool]]:
         """As :meth:`ServiceCore.put_statements`, knowing every learner the store knows."""
-        self._catch_up()
+        self.catch_up()
         return super().put_statements(statements, statement_id)
 
     def _fallback(self, request: RecommendRequest) -> RecommendResponse:
-        self._catch_up()  # learners first seen after the load get their role's path, not a 404
-        return super()._fallback(request)
+        """The fallback on the worker's copy, which touches the store only for a learner it does
+        not know yet (first seen after the last catch-up), and then only if no other thread is
+        catching up: the fallback must answer when the store or the model is in trouble."""
+        try:
+            return super()._fallback(request)
+        except errors.UnknownLearnerError:
+            self.catch_up(wait=False)
+            return super()._fallback(request)
 
-    def _catch_up(self) -> None:
+    def catch_up(self, wait: bool = True) -> None:
+        """Apply the store's new rows to the worker's copy; never raises (logged)."""
+        if not self._lock.acquire(blocking=wait):
+            return
         try:
             self.sync()
-        except PathfinderError:
-            log.warning("event store unavailable: the worker's copy of the model is not current")
+        except Exception:  # the copy stays as it was; the store or a row is at fault
+            log.warning("the worker's copy of the model could not catch up with the store")
+        finally:
+            self._lock.release()
 
     def erase(self, learner_id: str) -> dict[str, int]:
         """The store and the worker's copy first, then the child (before this call returns)."""
