@@ -34,7 +34,8 @@ def test_bento_builds_and_serves(tiny_world: World, tmp_path: Path) -> None:
         timeout=300,
     )
     assert built.returncode == 0, built.stderr[-3000:]
-    (bento,) = (home / "bentos" / "pathfinder").glob("[!l]*")  # the one version, not "latest"
+    # the one version (a random tag, which may itself start with "l"), not the "latest" pointer
+    (bento,) = [p for p in (home / "bentos" / "pathfinder").iterdir() if p.name != "latest"]
     manifest = yaml.safe_load((bento / "bento.yaml").read_text())
     assert manifest["service"] == "serving.service:Pathfinder"
     assert manifest["name"] == "pathfinder" and manifest["labels"]["project"] == "pathfinder"
