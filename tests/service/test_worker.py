@@ -19,8 +19,7 @@ from pathfinder.errors import UnknownLearnerError
 from pathfinder.recommender import Recommender
 from pathfinder.schemas import RecommendRequest
 from pathfinder.service import _worker
-from pathfinder.service._core import ModelUnavailable
-from pathfinder.service._worker import ModelProcess, ProcessCore
+from pathfinder.service._worker import ModelProcess, ModelUnavailable, ProcessCore
 from pathfinder.store import open_store
 
 pytestmark = pytest.mark.slow

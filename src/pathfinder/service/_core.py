@@ -8,13 +8,12 @@ and a recommend syncs first, reflecting all acknowledged evidence without retrai
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 
@@ -26,14 +25,9 @@ from pathfinder.service._inputs import AssessmentIn, EventIn, IngestResult
 from pathfinder.service._xapi import XapiMapper
 from pathfinder.store import EventStore, StatementWrite
 
-__all__ = ["ModelUnavailable", "ServiceCore"]
+__all__ = ["ServiceCore"]
 
 log = logging.getLogger(__name__)
-_T = TypeVar("_T")
-
-
-class ModelUnavailable(Exception):
-    """The model cannot take the call now (loading, restarting, too far behind): fall back."""
 
 
 class ServiceCore:
@@ -57,8 +51,6 @@ class ServiceCore:
         # one model thread: the model is not thread-safe (calls hold _lock anyway), so a second
         # thread would only contend for the lock
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recommend")
-        # fallbacks run beside a model call that is past its deadline, never behind it
-        self._spare = ThreadPoolExecutor(max_workers=2, thread_name_prefix="fallback")
         self.follower = StoreFollower(store)
         self.fallbacks = 0
         self._xapi: XapiMapper | None = None
@@ -141,7 +133,15 @@ class ServiceCore:
         self.sync_and_recommend(RecommendRequest(learner_id=learner_id))
 
     def recommend(self, request: RecommendRequest) -> RecommendResponse:
-        """Blocking form of :meth:`recommend_async`, for callers without an event loop."""
+        """A path reflecting every acknowledged write; the degraded fallback past the deadline
+        or on a model failure (in-process; the server runs the model in a
+        :class:`~pathfinder.service._worker.ProcessCore`).
+
+        Raises
+        ------
+        UnknownLearnerError, ConfigError
+            The request's own errors (unknown learner, unknown goal skill), unchanged.
+        """
         future = self._pool.submit(self.sync_and_recommend, request)
         try:
             return future.result(timeout=self.deadline_s)
@@ -152,55 +152,6 @@ class ServiceCore:
         except Exception:
             log.exception("model failure: degraded fallback")
         return self._fallback(request)
-
-    async def recommend_async(self, request: RecommendRequest) -> RecommendResponse:
-        """A path reflecting every acknowledged write; degraded fallback on failure or timeout.
-
-        The store sync and the model run in one hand-off to the worker pool; past the deadline
-        (which covers a hanging store as well) the fallback path answers while the late call
-        finishes in the background.
-
-        Raises
-        ------
-        UnknownLearnerError, ConfigError
-            The request's own errors (unknown learner, unknown goal skill), unchanged.
-        """
-        future = asyncio.get_running_loop().run_in_executor(
-            self._pool, self.sync_and_recommend, request
-        )
-        answer = await self.within_deadline(future)
-        return answer if answer is not None else await self.fallback_async(request)
-
-    async def recommend_body(self, request: RecommendRequest) -> tuple[bytes, bool]:
-        """:meth:`recommend_async` as the JSON response body, and whether it is degraded."""
-        response = await self.recommend_async(request)
-        return response.model_dump_json().encode(), response.degraded
-
-    async def within_deadline(self, future: asyncio.Future[_T]) -> _T | None:
-        """The model call's result, or None (logged) past the deadline or on a model failure.
-
-        Raises
-        ------
-        PathfinderError
-            The request's own errors (unknown learner, unknown goal skill), unchanged.
-        """
-        try:
-            return await asyncio.wait_for(asyncio.shield(future), self.deadline_s)
-        except TimeoutError:
-            log.warning("recommend past its deadline: degraded fallback")
-        except PathfinderError:
-            raise
-        except ModelUnavailable as err:
-            log.warning("model unavailable (%s): degraded fallback", err)
-        except Exception:
-            log.exception("model failure: degraded fallback")
-        return None
-
-    async def fallback_async(self, request: RecommendRequest) -> RecommendResponse:
-        """The degraded path, beside (never behind) a model call that is late."""
-        return await asyncio.get_running_loop().run_in_executor(
-            self._spare, self._fallback, request
-        )
 
     def sync_and_recommend(self, request: RecommendRequest) -> RecommendResponse:
         """Catch up with the store, then recommend (no deadline)."""
@@ -217,7 +168,6 @@ class ServiceCore:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
-        self._spare.shutdown(wait=False, cancel_futures=True)
 
 
 def _require_known(table: str, column: str, values: list[str], known: Mapping[str, int]) -> None:

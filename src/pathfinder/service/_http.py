@@ -1,4 +1,4 @@
-"""The HTTP API (FastAPI) over :class:`ServiceCore`; BentoML serves it (serving/service.py).
+"""The HTTP API (FastAPI) over :class:`ProcessCore`; BentoML serves it (serving/service.py).
 
 Status codes: 401 no or bad credentials, 403 missing scope, 404 unknown learner without role and
 region, 409 conflicting re-use of an id, 413 body too large, 422 invalid input (the message names
@@ -29,7 +29,6 @@ from pathfinder.errors import (
 )
 from pathfinder.schemas import GapOut, RecommendRequest, RecommendResponse
 from pathfinder.service._auth import ApiKeys, Principal, Scope
-from pathfinder.service._core import ServiceCore
 from pathfinder.service._gate import XAPI_VERSION, Gate, GateSettings
 from pathfinder.service._inputs import AssessmentBatch, EventBatch, IngestResult
 from pathfinder.service._metrics import Metrics
@@ -41,6 +40,7 @@ from pathfinder.service._openapi import (
     responses,
 )
 from pathfinder.service._redact import redact_access_logs
+from pathfinder.service._worker import ProcessCore
 
 __all__ = ["ServiceState", "create_app"]
 
@@ -59,11 +59,11 @@ class ServiceState:
         self,
         keys: ApiKeys,
         gate: GateSettings,
-        reload: Callable[[], ServiceCore] | None = None,
+        reload: Callable[[], ProcessCore] | None = None,
     ) -> None:
         self.keys = keys
         self.gate = gate
-        self.core: ServiceCore | None = None
+        self.core: ProcessCore | None = None
         self.reload = reload
         self.load_error: str | None = None
 
@@ -71,7 +71,7 @@ class ServiceState:
     def metrics(self) -> Metrics | None:
         return self.gate.metrics
 
-    def load_in_background(self, build: Callable[[], ServiceCore]) -> threading.Thread:
+    def load_in_background(self, build: Callable[[], ProcessCore]) -> threading.Thread:
         """Build the first core in a thread; a failure is kept in :attr:`load_error`."""
 
         def run() -> None:
@@ -91,7 +91,7 @@ class ServiceState:
 RETIRE_AFTER_S = 35.0
 
 
-def _retire(core: ServiceCore) -> None:
+def _retire(core: ProcessCore) -> None:
     core.close()
     core.store.close()
 
@@ -105,7 +105,7 @@ def _state(request: Request) -> ServiceState:
     return state
 
 
-async def _core(request: Request) -> ServiceCore:
+async def _core(request: Request) -> ProcessCore:
     current = _state(request).core
     if current is None:
         raise _NotReady()
@@ -143,7 +143,7 @@ class _Forbidden(Exception):
         self.scope = scope
 
 
-Core = Annotated[ServiceCore, Depends(_core)]
+Core = Annotated[ProcessCore, Depends(_core)]
 Reader = Annotated[Principal, Depends(_require("read"))]
 Writer = Annotated[Principal, Depends(_require("write"))]
 Admin = Annotated[Principal, Depends(_require("admin"))]

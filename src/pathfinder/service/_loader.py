@@ -1,4 +1,4 @@
-"""Build a worker's :class:`ServiceCore` from settings: load the model, open the store, warm up."""
+"""Build a worker's :class:`ProcessCore` from settings: load the model, open the store, warm up."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from pathlib import Path
 
 from pathfinder.errors import ModelLoadError
 from pathfinder.recommender import Recommender
-from pathfinder.service._core import ServiceCore
 from pathfinder.service._settings import ServiceSettings
 from pathfinder.service._worker import ModelProcess, ProcessCore
 from pathfinder.store import open_store
@@ -38,7 +37,7 @@ def load_recommender(model: str) -> Recommender:
     return Recommender.load(bundle_dir(model))
 
 
-def build_core(settings: ServiceSettings) -> ServiceCore:
+def build_core(settings: ServiceSettings) -> ProcessCore:
     """Load, open, warm up: the returned core is ready to serve.
 
     The model runs in a child process (:class:`~pathfinder.service._worker.ProcessCore`); the

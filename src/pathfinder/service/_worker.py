@@ -30,6 +30,7 @@ import socket
 import struct
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,7 @@ from pathfinder import errors
 from pathfinder.errors import ModelLoadError, PathfinderError
 from pathfinder.recommender import Recommender
 from pathfinder.schemas import RecommendRequest, RecommendResponse
-from pathfinder.service._core import ModelUnavailable, ServiceCore
+from pathfinder.service._core import ServiceCore
 from pathfinder.store import EventStore, open_store
 
 __all__ = ["ModelProcess", "ProcessCore"]
@@ -58,6 +59,10 @@ MAX_RESTART_BACKOFF_S = 60.0
 _FRAME = struct.Struct("!IQB")
 _READY, _RECOMMEND, _FORGET = 0, 1, 2
 _OK, _REQUEST_ERROR, _FAILED = 0, 1, 2
+
+
+class ModelUnavailable(Exception):
+    """The child cannot take the call now (loading, restarting, too far behind): fall back."""
 
 
 def _frame(call_id: int, code: int, body: bytes) -> bytes:
@@ -346,23 +351,43 @@ class ProcessCore(ServiceCore):
     ) -> None:
         super().__init__(recommender, store, deadline_s)
         self.model = model
+        # fallbacks run beside a model call that is past its deadline, never behind it
+        self._spare = ThreadPoolExecutor(max_workers=2, thread_name_prefix="fallback")
 
     async def recommend_body(self, request: RecommendRequest) -> tuple[bytes, bool]:
+        """The response body (JSON, as the child wrote it) and whether it is degraded: the
+        worker's fallback past the deadline, on a model failure or with the child unavailable.
+
+        Raises
+        ------
+        UnknownLearnerError, ConfigError
+            The request's own errors (unknown learner, unknown goal skill), unchanged.
+        """
         call = asyncio.ensure_future(
             self.model.call(_RECOMMEND, request.model_dump_json().encode())
         )
-        answer = await self.within_deadline(call)
-        if answer is not None:
-            status, body = answer
+        try:
+            status, body = await asyncio.wait_for(asyncio.shield(call), self.deadline_s)
             if status == _OK:
                 return body[1:], bool(body[0])
             if status == _REQUEST_ERROR:
                 raise _request_error(body)
             log.error("model failure: degraded fallback (%s)", body.decode(errors="replace"))
-        fallback = await self.fallback_async(request)
+        except TimeoutError:
+            log.warning("recommend past its deadline: degraded fallback")
+        except ModelUnavailable as err:
+            log.warning("model unavailable (%s): degraded fallback", err)
+        except PathfinderError:
+            raise
+        except Exception:
+            log.exception("model failure: degraded fallback")
+        fallback = await asyncio.get_running_loop().run_in_executor(
+            self._spare, self._fallback, request
+        )
         return fallback.model_dump_json().encode(), True
 
     async def recommend_async(self, request: RecommendRequest) -> RecommendResponse:
+        """:meth:`recommend_body`, parsed."""
         body, _ = await self.recommend_body(request)
         return RecommendResponse.model_validate_json(body)
 
@@ -405,4 +430,5 @@ class ProcessCore(ServiceCore):
 
     def close(self) -> None:
         super().close()
+        self._spare.shutdown(wait=False, cancel_futures=True)
         self.model.close()
