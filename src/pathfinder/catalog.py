@@ -87,6 +87,11 @@ class CatalogArrays:
         return items, skills, self.gains[items, skills]
 
     @cached_property
+    def skills_taught(self) -> list[tuple[str, ...]]:
+        """Per item, the ids of the skills it teaches (gain > 0), in framework order."""
+        return [tuple(self.skill_ids[s] for s in np.flatnonzero(row > 0)) for row in self.gains]
+
+    @cached_property
     def prerequisite_count(self) -> np.ndarray:
         """Number of prerequisite items per item, shape (n_items,)."""
         return np.array([len(p) for p in self.prerequisites], dtype=float)

@@ -21,6 +21,7 @@ from pathfinder.data import World
 from pathfinder.data import columns as C
 from pathfinder.errors import ModelLoadError
 from pathfinder.history import from_days
+from pathfinder.ranking import padded
 from pathfinder.recommender import Recommender
 from pathfinder.skills import FilterParams
 
@@ -169,8 +170,8 @@ class ForecastKernel:
             "modality": cat.modality,
             "scope": cat.scope,
             "primary": cat.primary,
-            "item_prereq": _padded(cat.prerequisites),
-            "skill_prereq": _padded(eng.skill_prereqs),
+            "item_prereq": padded(cat.prerequisites),
+            "skill_prereq": eng.skill_prereq_matrix,
             "modality_need": np.array([mods.get(m, 0.0) for m in C.MODALITIES]),
             "combo_items": combo_items,
             "learner_id": people[C.LEARNER_ID].to_numpy(dtype=str),
@@ -251,12 +252,3 @@ class ForecastKernel:
             arrays,
             booster,
         )
-
-
-def _padded(lists: list[np.ndarray]) -> np.ndarray:
-    """Ragged integer lists as a (len, max length) matrix padded with -1 (at least 1 column)."""
-    width = max([len(x) for x in lists] + [1])
-    out = np.full((len(lists), width), -1, dtype=np.int64)
-    for k, x in enumerate(lists):
-        out[k, : len(x)] = x
-    return out

@@ -25,7 +25,7 @@ import numpy as np
 from scipy import sparse
 
 from pathfinder.forecast._kernel import ForecastKernel
-from pathfinder.ranking import UNREADY_WEIGHT
+from pathfinder.ranking import UNREADY_WEIGHT, skill_readiness
 from pathfinder.skills import expected_gain
 
 __all__ = ["PathForecast", "forecast_paths"]
@@ -66,8 +66,7 @@ def _item_matrix(kernel: ForecastKernel) -> sparse.csr_matrix:
 def _scores(kernel: ForecastKernel, p: np.ndarray, wg: np.ndarray) -> np.ndarray:
     """Expected closure of readiness-weighted gaps per (learner, item), shape (n, n_items)."""
     a, s = kernel.arrays, kernel.scalars
-    ratio = np.hstack([np.minimum(1.0, p / s["mastery"]), np.ones((len(p), 1))])
-    ready = ratio[:, a["skill_prereq"]].min(axis=2)  # -1 pads index the column of ones
+    ready = skill_readiness(p, a["skill_prereq"], s["mastery"])
     rwg = wg * np.where(ready >= 1.0, 1.0, UNREADY_WEIGHT)
     items, skills, gain = kernel.teaching
     fit = np.exp(

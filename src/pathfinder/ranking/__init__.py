@@ -6,6 +6,7 @@ from pathfinder.ranking._features import (
     RANK_FEATURES,
     UNREADY_WEIGHT,
     LearnerView,
+    padded,
     rank_features,
     skill_readiness,
 )
@@ -18,6 +19,7 @@ __all__ = [
     "LearnerView",
     "PathRanker",
     "RankerConfig",
+    "padded",
     "rank_features",
     "skill_readiness",
 ]

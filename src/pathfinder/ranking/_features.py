@@ -8,7 +8,7 @@ import numpy as np
 
 from pathfinder.catalog import CatalogArrays
 
-__all__ = ["RANK_FEATURES", "LearnerView", "rank_features"]
+__all__ = ["RANK_FEATURES", "LearnerView", "padded", "rank_features", "skill_readiness"]
 
 RANK_FEATURES = (
     "gap_coverage",
@@ -66,12 +66,24 @@ class LearnerView:
     completed, how far an earlier attempt went)."""
 
 
-def skill_readiness(
-    proficiency: np.ndarray, prereq_lists: list[np.ndarray], mastery: float
-) -> np.ndarray:
-    """Per skill, how ready its prerequisite skills are (see :class:`LearnerView`)."""
-    ratio = np.minimum(1.0, proficiency / mastery)
-    return np.array([ratio[q].min() if len(q) else 1.0 for q in prereq_lists])
+def padded(lists: list[np.ndarray]) -> np.ndarray:
+    """Ragged integer lists as a (len, max length) matrix padded with -1 (at least 1 column)."""
+    width = max([len(x) for x in lists] + [1])
+    out = np.full((len(lists), width), -1, dtype=np.int64)
+    for k, x in enumerate(lists):
+        out[k, : len(x)] = x
+    return out
+
+
+def skill_readiness(proficiency: np.ndarray, prereqs: np.ndarray, mastery: float) -> np.ndarray:
+    """Per skill, how ready its prerequisite skills are (see :class:`LearnerView`).
+
+    ``proficiency`` is (..., n_skills); ``prereqs`` the skills' prerequisite skills as a
+    :func:`padded` matrix (-1 pads). Returns the shape of ``proficiency``.
+    """
+    ratio = np.minimum(1.0, np.asarray(proficiency) / mastery)
+    ratio = np.concatenate([ratio, np.ones((*ratio.shape[:-1], 1))], axis=-1)
+    return ratio[..., prereqs].min(axis=-1)  # -1 pads index the column of ones
 
 
 def rank_features(

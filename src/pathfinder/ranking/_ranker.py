@@ -8,6 +8,7 @@ import lightgbm as lgb
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from pathfinder import trees
 from pathfinder.errors import ModelLoadError, NotFittedError
 from pathfinder.ranking._features import CATEGORICAL, RANK_FEATURES
 
@@ -88,11 +89,11 @@ class PathRanker:
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Scores (higher is better), shape (n,): probabilities for the binary objective.
 
-        Calls the native booster, one thread.
+        Through the compiled trees (:mod:`pathfinder.trees`), one thread.
         """
         if not hasattr(self, "booster_"):
             raise NotFittedError("PathRanker is not fitted: call fit() or load a bundle")
-        return np.asarray(self.booster_.predict(X, num_threads=1), dtype=float)
+        return trees.predict(self.booster_, X)
 
     def feature_importance(self) -> dict[str, float]:
         """Total gain per feature."""

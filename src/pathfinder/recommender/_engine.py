@@ -20,7 +20,7 @@ from pathfinder.data import Framework
 from pathfinder.errors import ConfigError
 from pathfinder.gaps import goal_targets, weighted_gaps
 from pathfinder.history import from_days
-from pathfinder.ranking import LearnerView, rank_features, skill_readiness
+from pathfinder.ranking import LearnerView, padded, rank_features, skill_readiness
 from pathfinder.skills import SkillStateModel
 
 __all__ = ["Engine", "LearnerSnapshot"]
@@ -65,10 +65,12 @@ class Engine:
         self.goal_target = goal_target
         self.n_regions = len(framework.regions)
         self.role_targets = np.stack([framework.target_vector(r) for r in framework.role_ids])
-        self.skill_prereqs = [
-            np.array([framework.skill_ids.index(q) for q in s.prerequisites], dtype=np.int64)
-            for s in framework.skills
-        ]
+        self.skill_prereq_matrix = padded(
+            [
+                np.array([framework.skill_ids.index(q) for q in s.prerequisites], dtype=np.int64)
+                for s in framework.skills
+            ]
+        )
         langs = sorted({lg for item in catalog.languages for lg in item})
         self.language_masks = {
             lg: np.array([lg in item for item in catalog.languages]) for lg in langs
@@ -203,15 +205,10 @@ class Engine:
         cf = self.cf.scores(user)
         pop = self.popularity[self.group(snap.role, snap.region)]
         gs = gap_scores(snap.weighted_gap, snap.proficiency, cat, cfg.zpd_offset, cfg.zpd_width)
-        cands = np.unique(
-            np.concatenate(
-                [
-                    top_k(cf, eligible, cfg.n_cf),
-                    top_k(gs, eligible, cfg.n_gap),
-                    top_k(pop, eligible, cfg.n_popular),
-                ]
-            )
-        )
+        chosen = np.zeros(cat.n_items, dtype=bool)
+        for scores, k in ((cf, cfg.n_cf), (gs, cfg.n_gap), (pop, cfg.n_popular)):
+            chosen[top_k(scores, eligible, k)] = True
+        cands = np.flatnonzero(chosen)
         done = np.zeros(cat.n_items, dtype=bool)
         if completed:
             done[list(completed)] = True
@@ -225,7 +222,7 @@ class Engine:
             priority=snap.priority,
             targets=snap.targets,
             skill_ready=skill_readiness(
-                snap.proficiency, self.skill_prereqs, self.framework.policy.mastery
+                snap.proficiency, self.skill_prereq_matrix, self.framework.policy.mastery
             ),
             completed=done,
             cf=cf,

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pathfinder import trees
 from pathfinder.data import Priority, World, parse_framework
 from pathfinder.data import columns as C
 from pathfinder.errors import ConfigError, NotFittedError, UnknownLearnerError
@@ -143,6 +144,9 @@ class Recommender:
         self.ledger_ = CapacityLedger(self.engine_.catalog.capacity)
         self.item_index_ = self.engine_.catalog.index_of()
         self.skill_index_ = {s: k for k, s in enumerate(self.engine_.framework.skill_ids)}
+        for booster in (self.ranker_.booster_, self.engine_.skills.booster_):
+            if booster is not None:  # compiled now, not by the first request
+                trees.compiled(booster)
 
     def _absorb_engagement(self, events: EventArrays) -> None:
         w = engagement_weights(events)
@@ -450,7 +454,7 @@ class Recommender:
                     item_id=str(cat.item_ids[i]),
                     title=cat.titles[i],
                     modality=C.MODALITIES[int(cat.modality[i])],
-                    skills=[skills[s] for s in np.flatnonzero(cat.gains[i] > 0)],
+                    skills=list(cat.skills_taught[i]),
                     duration_min=float(cat.duration_min[i]),
                     week=step.week,
                     weeks=step.weeks,
@@ -458,7 +462,7 @@ class Recommender:
                     score=round(float(step.score), 6),
                     review=step.review,
                     gap_skill=skills[step.gap_skill],
-                    reason=self._reason(step, snap),
+                    reason=self._reason(step, snap, skills[step.gap_skill]),
                 )
             )
         return RecommendResponse.model_construct(
@@ -472,9 +476,8 @@ class Recommender:
             steps=out,
         )
 
-    def _reason(self, step: PlannedStep, snap: LearnerSnapshot) -> str:
-        s = step.gap_skill
-        cat, skill = self.engine_.catalog, self.engine_.framework.skill_ids[s]
+    def _reason(self, step: PlannedStep, snap: LearnerSnapshot, skill: str) -> str:
+        s, cat = step.gap_skill, self.engine_.catalog
         current, target = snap.proficiency[s], snap.targets[s]
         if step.review:
             text = f"spaced review: {skill} is fading ({current:.2f}, target {target:.2f})"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import lightgbm as lgb
 import numpy as np
 
+from pathfinder import trees
 from pathfinder.data import columns as C
 from pathfinder.errors import NotFittedError
 from pathfinder.skills import _filter as F
@@ -224,7 +225,7 @@ class SkillStateModel:
         base = self._filter_mean(feats)
         if self.booster_ is None:
             return base
-        return base + self.booster_.predict(feats, num_threads=1)
+        return base + trees.predict(self.booster_, feats)
 
     def _check(self) -> None:
         if not hasattr(self, "state_"):
