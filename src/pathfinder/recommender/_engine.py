@@ -198,8 +198,11 @@ class Engine:
         """
         cfg, cat = self.config, self.catalog
         eligible = self.eligible(snap, completed, excluded)
-        if cfg.require_gap:
-            closes = eligible & (cat.gains @ snap.weighted_gap > 0)
+        if cfg.require_gap:  # teaches a skill with a weighted gap (gains are positive)
+            items, skills, _ = cat.teaching
+            closes = np.zeros(cat.n_items, dtype=bool)
+            closes[items[snap.weighted_gap[skills] > 0]] = True
+            closes &= eligible
             if closes.any():
                 eligible = closes
         cf = self.cf.scores(user)
