@@ -7,12 +7,20 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from pathfinder.data import Framework
 from pathfinder.data import columns as C
 
-__all__ = ["CatalogArrays"]
+__all__ = ["CatalogArrays", "padded"]
+
+
+def padded(lists: list[np.ndarray]) -> np.ndarray:
+    """Ragged integer lists as a (len, max length) matrix padded with -1 (at least 1 column)."""
+    width = max([len(x) for x in lists] + [1])
+    out = np.full((len(lists), width), -1, dtype=np.int64)
+    for k, x in enumerate(lists):
+        out[k, : len(x)] = x
+    return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -72,19 +80,31 @@ class CatalogArrays:
         return len(self.skill_ids)
 
     @cached_property
-    def prerequisite_matrix(self) -> sparse.csr_matrix:
-        """(n_items, n_items) 0/1 matrix: row i marks the prerequisite items of item i."""
-        rows = np.repeat(np.arange(self.n_items), [len(p) for p in self.prerequisites])
-        cols = np.concatenate([*self.prerequisites, np.zeros(0, dtype=np.int64)])
-        return sparse.csr_matrix(
-            (np.ones(len(rows)), (rows, cols)), shape=(self.n_items, self.n_items)
-        )
-
-    @cached_property
     def teaching(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The non-zero (item, skill, nominal gain) triples of ``gains``, ordered by item."""
         items, skills = np.nonzero(self.gains)
         return items, skills, self.gains[items, skills]
+
+    @cached_property
+    def _teaching_indptr(self) -> np.ndarray:
+        """Where each item's pairs start in :attr:`teaching` (CSR row pointer), (n_items + 1,)."""
+        return np.searchsorted(self.teaching[0], np.arange(self.n_items + 1))
+
+    def teaching_of(self, items: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The (row in ``items``, skill, nominal gain) teaching pairs of ``items``, by row."""
+        ptr = self._teaching_indptr
+        start = ptr[items]
+        count = ptr[np.asarray(items) + 1] - start
+        rows = np.repeat(np.arange(len(items)), count)
+        offset = np.arange(len(rows)) - np.repeat(np.cumsum(count) - count, count)
+        flat = np.repeat(start, count) + offset
+        _, skills, gains = self.teaching
+        return rows, skills[flat], gains[flat]
+
+    @cached_property
+    def prerequisite_padded(self) -> np.ndarray:
+        """Prerequisite items per item, (n_items, max prerequisites), padded with -1."""
+        return padded(self.prerequisites)
 
     @cached_property
     def skills_taught(self) -> list[tuple[str, ...]]:

@@ -21,7 +21,6 @@ from pathfinder.data import World
 from pathfinder.data import columns as C
 from pathfinder.errors import ModelLoadError
 from pathfinder.history import from_days
-from pathfinder.ranking import padded
 from pathfinder.recommender import Recommender
 from pathfinder.skills import FilterParams
 
@@ -170,7 +169,7 @@ class ForecastKernel:
             "modality": cat.modality,
             "scope": cat.scope,
             "primary": cat.primary,
-            "item_prereq": padded(cat.prerequisites),
+            "item_prereq": cat.prerequisite_padded,
             "skill_prereq": eng.skill_prereq_matrix,
             "modality_need": np.array([mods.get(m, 0.0) for m in C.MODALITIES]),
             "combo_items": combo_items,

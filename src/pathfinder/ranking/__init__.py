@@ -6,7 +6,6 @@ from pathfinder.ranking._features import (
     RANK_FEATURES,
     UNREADY_WEIGHT,
     LearnerView,
-    padded,
     rank_features,
     skill_readiness,
 )
@@ -19,7 +18,6 @@ __all__ = [
     "LearnerView",
     "PathRanker",
     "RankerConfig",
-    "padded",
     "rank_features",
     "skill_readiness",
 ]

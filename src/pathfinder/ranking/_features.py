@@ -8,7 +8,7 @@ import numpy as np
 
 from pathfinder.catalog import CatalogArrays
 
-__all__ = ["RANK_FEATURES", "LearnerView", "padded", "rank_features", "skill_readiness"]
+__all__ = ["RANK_FEATURES", "LearnerView", "rank_features", "skill_readiness"]
 
 RANK_FEATURES = (
     "gap_coverage",
@@ -66,20 +66,11 @@ class LearnerView:
     completed, how far an earlier attempt went)."""
 
 
-def padded(lists: list[np.ndarray]) -> np.ndarray:
-    """Ragged integer lists as a (len, max length) matrix padded with -1 (at least 1 column)."""
-    width = max([len(x) for x in lists] + [1])
-    out = np.full((len(lists), width), -1, dtype=np.int64)
-    for k, x in enumerate(lists):
-        out[k, : len(x)] = x
-    return out
-
-
 def skill_readiness(proficiency: np.ndarray, prereqs: np.ndarray, mastery: float) -> np.ndarray:
     """Per skill, how ready its prerequisite skills are (see :class:`LearnerView`).
 
     ``proficiency`` is (..., n_skills); ``prereqs`` the skills' prerequisite skills as a
-    :func:`padded` matrix (-1 pads). Returns the shape of ``proficiency``.
+    :func:`pathfinder.catalog.padded` matrix (-1 pads). Returns the shape of ``proficiency``.
     """
     ratio = np.minimum(1.0, np.asarray(proficiency) / mastery)
     ratio = np.concatenate([ratio, np.ones((*ratio.shape[:-1], 1))], axis=-1)
@@ -97,15 +88,23 @@ def rank_features(
     """Feature matrix of shape (len(items), len(RANK_FEATURES)), float32."""
     gains = catalog.gains[items]
     level = catalog.level[items]
-    fit = np.exp(-(((level[:, None] - view.proficiency[None, :] - zpd_offset) / zpd_width) ** 2))
+    # level fit and the per-item maxima only where an item teaches (its catalogue pairs), the
+    # same arithmetic as over the dense (items, skills) grid, a fraction of the work
+    rows, skills, gain = catalog.teaching_of(items)
+    fit = np.exp(-(((level[rows] - view.proficiency[skills] - zpd_offset) / zpd_width) ** 2))
+    coverage_fit = np.zeros(gains.shape)
+    coverage_fit[rows, skills] = gain * fit
+    priority_max = np.zeros(len(items))
+    np.maximum.at(priority_max, rows, view.priority[skills])
+    target_max = np.zeros(len(items))
+    np.maximum.at(target_max, rows, view.targets[skills])
     primary = catalog.primary[items]
     n_pre = catalog.prerequisite_count[items]
-    done_pre = (catalog.prerequisite_matrix @ view.completed.astype(float))[items]
+    completed = np.append(view.completed, False)  # -1 pads index False
+    done_pre = completed[catalog.prerequisite_padded[items]].sum(axis=1)
     items_ready = np.where(n_pre > 0, done_pre / np.maximum(n_pre, 1), 1.0)
     follow_up = (n_pre > 0) & (done_pre >= n_pre)
-    teaches = gains > 0
     ready_gaps = view.weighted_gaps * np.where(view.skill_ready >= 1.0, 1.0, UNREADY_WEIGHT)
-    coverage_fit = gains * fit
     # the CF score relative to the learner's own candidates: raw scores differ in scale between
     # learners, a model of the chance of completing ranks within one learner
     cf = view.cf[items]
@@ -132,8 +131,8 @@ def rank_features(
             coverage_fit @ ready_gaps,
             view.engaged[items],
             follow_up,
-            np.where(teaches, view.priority[None, :], 0.0).max(axis=1),
-            np.where(teaches, view.targets[None, :], 0.0).max(axis=1),
+            priority_max,
+            target_max,
             cf - (cf.max() if len(cf) else 0.0),
             cf_rank,
         ]

@@ -15,12 +15,12 @@ from functools import lru_cache
 import numpy as np
 
 from pathfinder.candidates import CandidateConfig, CFModel, gap_scores, top_k
-from pathfinder.catalog import CatalogArrays
+from pathfinder.catalog import CatalogArrays, padded
 from pathfinder.data import Framework
 from pathfinder.errors import ConfigError
 from pathfinder.gaps import goal_targets, weighted_gaps
 from pathfinder.history import from_days
-from pathfinder.ranking import LearnerView, padded, rank_features, skill_readiness
+from pathfinder.ranking import LearnerView, rank_features, skill_readiness
 from pathfinder.skills import SkillStateModel
 
 __all__ = ["Engine", "LearnerSnapshot"]
