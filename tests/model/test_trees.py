@@ -48,10 +48,13 @@ def test_compiled_predictions_equal_lightgbm(objective: str) -> None:
     assert trees.predict(booster, probe[:0]).shape == (0,)
 
 
-def test_a_booster_is_compiled_once_and_a_constant_model_works() -> None:
+def test_a_model_is_compiled_once_and_a_constant_model_works() -> None:
     X = np.zeros((300, 2))
     booster = lgb.train(
         {"objective": "regression", "verbose": -1}, lgb.Dataset(X, np.full(300, 0.25)), 5
     )
     assert trees.compiled(booster) is trees.compiled(booster)
+    # a reloaded copy of the same model (a bundle reload) shares the compiled form
+    copy = lgb.Booster(model_str=booster.model_to_string())
+    assert trees.compiled(copy) is trees.compiled(booster)
     np.testing.assert_allclose(trees.predict(booster, X[:3]), booster.predict(X[:3]), atol=1e-12)
