@@ -114,9 +114,11 @@ def main() -> None:
         "--rounds",
         type=int,
         default=3,
-        help="Alternating no-op and recommend ladders; each route's figure is its median.",
+        help="Alternating no-op and recommend ladders (odd); each route's figure is its median.",
     )
     args = parser.parse_args()
+    if args.rounds < 1 or args.rounds % 2 == 0:
+        parser.error("--rounds must be odd (1, 3, 5, ...): the median is then a rate of the ladder")
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         data = args.data or tmp / "world"

@@ -102,6 +102,77 @@ def test_cf_features_are_relative_to_the_learners_own_candidates() -> None:
     assert np.allclose(col["cf_gap_to_best"], [-0.3, 0.0])
 
 
+def _random_catalog(rng: np.random.Generator, n: int, k: int) -> CatalogArrays:
+    """Sparse positive gains (some items teach nothing), prerequisites on earlier items."""
+    gains = np.where(rng.random((n, k)) < 0.25, rng.uniform(0.05, 1.0, (n, k)), 0.0)
+    prereqs = [
+        np.sort(rng.choice(i, size=min(i, int(rng.integers(0, 3))), replace=False)).astype(np.int64)
+        for i in range(n)
+    ]
+    return CatalogArrays(
+        item_ids=np.array([f"i{i}" for i in range(n)]),
+        titles=[f"i{i}" for i in range(n)],
+        skill_ids=[f"s{j}" for j in range(k)],
+        gains=gains,
+        primary=np.where(gains.any(axis=1), gains.argmax(axis=1), 0),
+        level=rng.uniform(0, 1, n),
+        duration_min=rng.uniform(5, 120, n),
+        modality=rng.integers(0, 3, n),
+        languages=[("en",)] * n,
+        scope=rng.integers(-1, 2, n),
+        partner=np.zeros(n, dtype=np.int64),
+        partner_names=["p"],
+        domain=rng.integers(0, 3, n),
+        domain_names=["a", "b", "c"],
+        prerequisites=prereqs,
+        capacity=np.full(n, np.inf),
+        activity_ids=[None] * n,
+    )
+
+
+def test_features_equal_their_dense_definition_bit_for_bit() -> None:
+    """The hot path computes the gap and prerequisite features over each candidate's teaching
+    pairs; they must equal the definition over the dense (item, skill) grid exactly."""
+    rng = np.random.default_rng(7)
+    for trial in range(60):
+        n, k = int(rng.integers(1, 40)), int(rng.integers(1, 8))
+        cat = _random_catalog(rng, n, k)
+        view = LearnerView(
+            proficiency=rng.uniform(0, 1, k),
+            sd=rng.uniform(0, 0.3, k),
+            weighted_gaps=np.where(rng.random(k) < 0.6, rng.uniform(0, 1, k), 0.0),
+            priority=rng.uniform(0.5, 2, k),
+            targets=rng.uniform(0, 1, k),
+            skill_ready=np.where(rng.random(k) < 0.5, 1.0, rng.uniform(0, 1, k)),
+            completed=rng.random(n) < 0.3 if trial % 3 else np.zeros(n, dtype=bool),
+            cf=rng.normal(size=n),
+            popularity_group=rng.random(n),
+            language_rank=np.zeros(n),
+            engaged=np.zeros(n),
+        )
+        items = np.sort(rng.choice(n, size=int(rng.integers(0, n + 1)), replace=False))
+        X = rank_features(items, view, cat, rng.random(n), 0.1, 0.2)
+        assert X.shape == (len(items), len(RANK_FEATURES))
+        # the definition, over the dense grid
+        g = cat.gains[items]
+        fit = np.exp(-(((cat.level[items][:, None] - view.proficiency[None, :] - 0.1) / 0.2) ** 2))
+        ready = view.weighted_gaps * np.where(view.skill_ready >= 1.0, 1.0, 0.3)
+        n_pre = np.array([len(cat.prerequisites[i]) for i in items], dtype=float)
+        done = np.array([view.completed[cat.prerequisites[i]].sum() for i in items], dtype=float)
+        expected = {
+            "gap_coverage": g @ view.weighted_gaps,
+            "gap_coverage_fit": (g * fit) @ view.weighted_gaps,
+            "ready_gap_coverage_fit": (g * fit) @ ready,
+            "prerequisite_items_ready": np.where(n_pre > 0, done / np.maximum(n_pre, 1), 1.0),
+            "follow_up": (n_pre > 0) & (done >= n_pre),
+            "priority_max": np.where(g > 0, view.priority[None, :], 0.0).max(axis=1, initial=0),
+            "target_max": np.where(g > 0, view.targets[None, :], 0.0).max(axis=1, initial=0),
+        }
+        for name, values in expected.items():
+            got = X[:, RANK_FEATURES.index(name)]
+            np.testing.assert_array_equal(got, np.asarray(values, dtype=np.float32), err_msg=name)
+
+
 def _launches(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Launched examples whose completion falls with level above proficiency and duration."""
     X = np.zeros((n, len(RANK_FEATURES)), dtype=np.float32)

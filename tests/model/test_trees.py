@@ -58,3 +58,32 @@ def test_a_model_is_compiled_once_and_a_constant_model_works() -> None:
     copy = lgb.Booster(model_str=booster.model_to_string())
     assert trees.compiled(copy) is trees.compiled(booster)
     np.testing.assert_allclose(trees.predict(booster, X[:3]), booster.predict(X[:3]), atol=1e-12)
+
+
+def test_a_model_that_cannot_be_compiled_predicts_through_lightgbm(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    rng = np.random.default_rng(1)
+    X = _data(rng, 600)
+    y = np.nan_to_num(X[:, 0])
+
+    def fitted() -> lgb.Booster:  # a new text each time (seeded), so no compiled copy is shared
+        return lgb.train(
+            {"objective": "regression", "verbose": -1, "seed": int(rng.integers(1 << 30))},
+            lgb.Dataset(X, y, categorical_feature=[3]),
+            num_boost_round=10,
+        )
+
+    def refuse(text: str) -> None:
+        raise RuntimeError("executable memory refused")
+
+    monkeypatch.setattr(trees, "_compile", refuse)
+    failing = fitted()
+    assert trees.compiled(failing) is None
+    np.testing.assert_array_equal(trees.predict(failing, X), failing.predict(X, num_threads=1))
+    monkeypatch.undo()
+    monkeypatch.setattr(trees, "MAX_COMPILED_LEAVES", 5)
+    large = fitted()
+    assert trees.compiled(large) is None
+    np.testing.assert_array_equal(trees.predict(large, X), large.predict(X, num_threads=1))
+    assert "executable memory refused" in caplog.text and "leaves predicts through" in caplog.text

@@ -46,7 +46,7 @@ def test_bento_builds_and_serves(tiny_world: World, tmp_path: Path) -> None:
     assert (src / "src/pathfinder/service/_core.py").is_file()
     assert not list(src.rglob("*.parquet")) and not list(src.rglob("test_*.py"))  # code only
     pinned = (bento / "env/python/requirements.txt").read_text()
-    for package in ("bentoml==", "mlflow==", "lightgbm==", "implicit==", "psycopg"):
+    for package in ("bentoml==", "mlflow==", "lightgbm==", "lleaves==", "implicit==", "psycopg"):
         assert package in pinned, package
 
     bundle = Recommender().fit(tiny_world).save(tmp_path / "model")
