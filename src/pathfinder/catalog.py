@@ -92,9 +92,9 @@ class CatalogArrays:
 
     def teaching_of(self, items: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The (row in ``items``, skill, nominal gain) teaching pairs of ``items``, by row."""
-        ptr = self._teaching_indptr
+        ptr, items = self._teaching_indptr, np.asarray(items)
         start = ptr[items]
-        count = ptr[np.asarray(items) + 1] - start
+        count = ptr[items + 1] - start
         rows = np.repeat(np.arange(len(items)), count)
         offset = np.arange(len(rows)) - np.repeat(np.cumsum(count) - count, count)
         flat = np.repeat(start, count) + offset

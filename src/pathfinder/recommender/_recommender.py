@@ -427,7 +427,7 @@ class Recommender:
         cold: bool,
     ) -> RecommendResponse:
         fw, cat = self.engine_.framework, self.engine_.catalog
-        skills = fw.skill_ids
+        skills = cat.skill_ids  # the framework's, kept as a list (fw.skill_ids builds one per call)
         top = [
             s
             for s in np.argsort(-snap.weighted_gap, kind="stable")[: self.config.top_gaps]
@@ -462,7 +462,7 @@ class Recommender:
                     score=round(float(step.score), 6),
                     review=step.review,
                     gap_skill=skills[step.gap_skill],
-                    reason=self._reason(step, snap, skills[step.gap_skill]),
+                    reason=self._reason(step, snap),
                 )
             )
         return RecommendResponse.model_construct(
@@ -476,8 +476,9 @@ class Recommender:
             steps=out,
         )
 
-    def _reason(self, step: PlannedStep, snap: LearnerSnapshot, skill: str) -> str:
+    def _reason(self, step: PlannedStep, snap: LearnerSnapshot) -> str:
         s, cat = step.gap_skill, self.engine_.catalog
+        skill = cat.skill_ids[s]
         current, target = snap.proficiency[s], snap.targets[s]
         if step.review:
             text = f"spaced review: {skill} is fading ({current:.2f}, target {target:.2f})"
