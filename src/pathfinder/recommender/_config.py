@@ -19,7 +19,13 @@ class TrainingConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    decision_points: int = Field(2, ge=1, le=12, description="Decision times before the fit time.")
+    decision_points: int = Field(
+        4,
+        ge=1,
+        le=12,
+        description="Decision times before the fit time (those before the first event are "
+        "skipped).",
+    )
     window_days: float = Field(
         56.0,
         gt=0,

@@ -175,8 +175,11 @@ def ranker_examples(
     tc = config.training
     rng = np.random.default_rng(tc.seed)
     xs, ys, sizes = [], [], []
+    first = float(events.t.min()) if len(events.t) else as_of
     for k in range(tc.decision_points, 0, -1):
         td = as_of - k * tc.window_days
+        if td <= first:
+            continue  # no history before this decision time: nothing to learn a choice from
         engine, _ = build_engine(framework, catalog, people, events, assessments, td, config)
         before = events.before(td)
         completed = _completed_before(before, len(people.ids))
