@@ -20,8 +20,9 @@ from pathfinder.evaluation import (
     ndcg_at_k,
     recall_at_k,
 )
+from pathfinder.evaluation._policies import baseline_policies
 from pathfinder.history import days
-from pathfinder.recommender import RecommenderConfig
+from pathfinder.recommender import Policy, Recommender, RecommenderConfig
 from pathfinder.recommender._training import build_engine, ranker_examples, world_arrays
 
 
@@ -80,8 +81,20 @@ def test_a_suitable_item_closes_more_gap_than_an_unsuitable_one(
 
 
 def test_evaluate_on_tiny_reports_every_policy(tiny_world: World) -> None:
-    res = evaluate(tiny_world, RecommenderConfig(), EvaluationConfig(max_learners=60))
-    assert set(res.ranking) == {"model", "random", "popularity", "als_only", "gap_rule"}
+    weeks: list[int | None] = []
+
+    def extra(rec: Recommender, week: int | None) -> dict[str, Policy]:
+        weeks.append(week)
+        return {"als_copy": baseline_policies(0)["als_only"]}
+
+    res = evaluate(
+        tiny_world, RecommenderConfig(), EvaluationConfig(max_learners=60), extra_policies=extra
+    )
+    assert set(res.ranking) == {"model", "random", "popularity", "als_only", "gap_rule", "als_copy"}
+    # an extra policy is measured like the others: the same paths give the same numbers
+    assert res.ranking["als_copy"] == res.ranking["als_only"]
+    assert res.learning_gain["als_copy"] == res.learning_gain["als_only"]
+    assert weeks == [res.split["snapshot_week"]] and isinstance(weeks[0], int)
     assert set(res.learning_gain) == {*res.ranking, "none"}
     for m in res.ranking.values():
         assert 0 <= m["ndcg@10"] <= 1 and 0 < m["coverage"] <= 1

@@ -310,3 +310,35 @@ def test_a_learner_unknown_at_fit_is_folded_in_from_new_events(
     assert rec.user_factors_[rec.registry_.index["newcomer"]].any()
     assert not set(items) & {s.item_id for s in warm.steps if not s.review}
     assert [s.item_id for s in warm.steps] != [s.item_id for s in cold.steps]
+
+
+def test_slate_takes_other_chances_and_gain_weights(
+    fitted: Recommender, small_world: World
+) -> None:
+    """The slate analysis hook: chances replace the ranker's, gain_weight the config's."""
+    eng = fitted.engine_
+    row = fitted.registry_.index[small_world.learners[C.LEARNER_ID].iloc[3]]
+    snap = eng.snapshot(
+        row,
+        int(fitted.registry_.role[row]),
+        int(fitted.registry_.region[row]),
+        None,
+        fitted._clock(None),
+    )
+    cands, X = eng.score_view(
+        snap,
+        fitted._user_vector(row),
+        fitted.registry_.completed[row],
+        set(),
+        fitted.registry_.engagement[row],
+    )
+    default, _ = fitted.slate(snap, cands, X)
+    assert (
+        default.tolist()
+        == fitted.slate(snap, cands, X, gain_weight=fitted.config.gain_weight)[0].tolist()
+    )
+    pick = default[-1]  # the model's last choice
+    chances = (cands == pick).astype(float)
+    order, _ = fitted.slate(snap, cands, X, chances=chances, gain_weight=0.0)
+    assert len(cands) > 1 and order[0] == pick
+    assert sorted(order.tolist()) == sorted(cands.tolist())

@@ -3,7 +3,12 @@
 Reads the synthetic world's ground truth (for the simulator); models never import this package.
 """
 
-from pathfinder.evaluation._evaluate import EvaluationConfig, EvaluationResult, evaluate
+from pathfinder.evaluation._evaluate import (
+    EvaluationConfig,
+    EvaluationResult,
+    PolicyFactory,
+    evaluate,
+)
 from pathfinder.evaluation._metrics import average_precision_at_k, ndcg_at_k, recall_at_k
 from pathfinder.evaluation._simulator import GroundTruth, PathSimulator
 
@@ -12,6 +17,7 @@ __all__ = [
     "EvaluationResult",
     "GroundTruth",
     "PathSimulator",
+    "PolicyFactory",
     "average_precision_at_k",
     "evaluate",
     "ndcg_at_k",

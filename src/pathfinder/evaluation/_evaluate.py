@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import logging
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from pathfinder.recommender import Policy, Recommender, RecommenderConfig
 from pathfinder.schemas import RecommendRequest
 from pathfinder.synthetic import TRUTH_DIR
 
-__all__ = ["EvaluationConfig", "EvaluationResult", "evaluate"]
+__all__ = ["EvaluationConfig", "EvaluationResult", "PolicyFactory", "evaluate"]
 
 log = logging.getLogger(__name__)
 MODEL = "model"
@@ -144,12 +145,18 @@ def _skill_state_errors(rec: Recommender, world: World, t0: float) -> dict[str, 
     }
 
 
+#: Builds more policies to measure from the fitted recommender and the truth's snapshot week at
+#: T (None without truth): analysis, e.g. the model with oracle inputs (bench_frontier.py).
+PolicyFactory = Callable[[Recommender, int | None], Mapping[str, Policy]]
+
+
 def evaluate(
     world: World,
     config: RecommenderConfig | None = None,
     eval_config: EvaluationConfig | None = None,
+    extra_policies: PolicyFactory | None = None,
 ) -> EvaluationResult:
-    """Fit on evidence before T, then measure the model and every baseline after T."""
+    """Fit on evidence before T, then measure the model, every baseline and any extra policy."""
     started = time.perf_counter()
     cfg = eval_config or EvaluationConfig()
     split, week = _split_time(world, cfg)
@@ -164,6 +171,8 @@ def evaluate(
     test = sorted(rng.choice(known, size=min(cfg.max_learners, len(known)), replace=False))
     item_index = rec.item_index_
     policies: dict[str, Policy] = {MODEL: rec._model_policy, **baseline_policies(cfg.seed)}
+    if extra_policies is not None:
+        policies.update(extra_policies(rec, week))
     paths: dict[str, dict[str, list[tuple[int, int, bool]]]] = {}
     for name, policy in policies.items():
         rec.reset_capacity()

@@ -262,21 +262,36 @@ class Recommender:
         cands, X = self.engine_.score_view(
             view.snapshot, view.user, view.completed, view.excluded, view.engaged
         )
+        return self.slate(view.snapshot, cands, X)
+
+    def slate(
+        self,
+        snapshot: LearnerSnapshot,
+        cands: np.ndarray,
+        X: np.ndarray,
+        chances: np.ndarray | None = None,
+        gain_weight: float | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Candidates in slate order and their marginal values (see ``_slate``).
+
+        A slate: likely completions first, the later positions to what closes gaps (expected
+        gap closure: weighted gap x gain x level fit, discounted where the framework's
+        prerequisite skills are not yet mastered, times the chance of finishing the item once
+        started); a path should be both taken and worth taking. ``chances`` (the chance of
+        taking each candidate) defaults to the ranker's and ``gain_weight`` to the config's;
+        analysis passes others (``benchmarks/bench_frontier.py``).
+        """
         if not len(cands):
             return cands, np.zeros(0)
-        # a slate: likely completions first, the later positions to what closes gaps (expected
-        # gap closure: weighted gap x gain x level fit, discounted where the framework's
-        # prerequisite skills are not yet mastered, times the chance of finishing the item once
-        # started); a path should be both taken and worth taking
         closure = X[:, RANK_FEATURES.index("ready_gap_coverage_fit")].astype(float)
         if self.config.expected_closure:
             closure = closure * self.completion_.predict(X)
-        gap_skill = (self.engine_.catalog.gains[cands] * view.snapshot.weighted_gap).argmax(axis=1)
+        gap_skill = (self.engine_.catalog.gains[cands] * snapshot.weighted_gap).argmax(axis=1)
         order, value = build_slate(
-            self.ranker_.predict(X),
+            self.ranker_.predict(X) if chances is None else chances,
             closure,
             gap_skill,
-            self.config.gain_weight,
+            self.config.gain_weight if gain_weight is None else gain_weight,
             self.config.slate_size,
             self.config.sequencer.variety_decay,
         )

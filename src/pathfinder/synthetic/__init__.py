@@ -5,6 +5,7 @@ Models never import this package; only the CLI, tests and offline evaluation do.
 
 from pathfinder.synthetic.dynamics import Dynamics
 from pathfinder.synthetic.generator import GENERATOR_VERSION, Simulation, simulate
+from pathfinder.synthetic.oracle import ChoiceOracle
 from pathfinder.synthetic.sizes import SIZES, WorldSize
 from pathfinder.synthetic.writer import TRUTH_DIR, generate
 
@@ -12,6 +13,7 @@ __all__ = [
     "GENERATOR_VERSION",
     "SIZES",
     "TRUTH_DIR",
+    "ChoiceOracle",
     "Dynamics",
     "Simulation",
     "WorldSize",

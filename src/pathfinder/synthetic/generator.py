@@ -171,51 +171,83 @@ class _Items:
                 self.skill_prereq[index[s.id], index[q]] = 1.0
 
 
+class _Appeal:
+    """Static appeal of every item to a learner: taste, popularity, role, language, scope."""
+
+    def __init__(
+        self, fw: Framework, items: _Items, item_taste: np.ndarray, popularity: np.ndarray
+    ) -> None:
+        role_targets = np.stack([fw.target_vector(r) for r in fw.role_ids])
+        self.role_rel = ((items.gains > 0)[None, :, :] * role_targets[:, None, :]).max(axis=2)
+        langs = sorted({lg for r in fw.regions for lg in r.languages})
+        self.speaks = np.array([[lg in s for lg in langs] for s in items.languages])
+        self.lang_col = {lg: j for j, lg in enumerate(langs)}
+        self.region_has_en = np.array(["en" in r.languages for r in fw.regions])
+        self.scope = items.scope
+        self.item_taste = item_taste
+        self.popularity = popularity
+
+    def of(self, people: _Learners, who: np.ndarray | slice) -> np.ndarray:
+        """Appeal of every item to learners ``who``, shape (n_who, n_items)."""
+        own = self.speaks[:, [self.lang_col[x] for x in people.language[who]]].T
+        en_ok = (
+            self.speaks[:, self.lang_col["en"]][None, :]
+            & self.region_has_en[people.region[who]][:, None]
+        )
+        lang_term = np.where(own, 0.0, np.where(en_ok, -2.5, -np.inf))
+        scope = self.scope[None, :]
+        scope_term = np.where(
+            scope < 0, 0.0, np.where(scope == people.region[who][:, None], 0.4, -np.inf)
+        )
+        # einsum without BLAS: results must not depend on the BLAS thread count (determinism)
+        out: np.ndarray = (
+            np.einsum("ld,id->li", people.taste[who], self.item_taste, optimize=False) * 0.8
+            + self.popularity[None, :]
+            + 1.5 * self.role_rel[people.role[who]]
+            + lang_term
+            + scope_term
+        )
+        return out
+
+
 def _shortlists(
-    fw: Framework,
-    items: _Items,
-    people: _Learners,
-    item_taste: np.ndarray,
-    popularity: np.ndarray,
-    k: int,
-    rng: np.random.Generator,
+    appeal_of: _Appeal, people: _Learners, k: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per learner, the ``k`` items they would ever consider and their static appeal."""
-    n_items = len(items.level)
-    role_targets = np.stack([fw.target_vector(r) for r in fw.role_ids])
-    role_rel = ((items.gains > 0)[None, :, :] * role_targets[:, None, :]).max(axis=2)
-    langs = sorted({lg for r in fw.regions for lg in r.languages})
-    speaks = np.array([[lg in s for lg in langs] for s in items.languages])  # (items, langs)
-    lang_col = {lg: j for j, lg in enumerate(langs)}
+    n_items = len(appeal_of.scope)
     n = len(people.ids)
     shortlist = np.zeros((n, k), dtype=np.int64)
     appeal = np.zeros((n, k))
     for lo in range(0, n, 4096):
         sl = slice(lo, min(n, lo + 4096))
-        own = speaks[:, [lang_col[x] for x in people.language[sl]]].T
-        en_ok = (
-            speaks[:, lang_col["en"]][None, :]
-            & np.array(["en" in fw.regions[g].languages for g in people.region[sl]])[:, None]
-        )
-        lang_term = np.where(own, 0.0, np.where(en_ok, -2.5, -np.inf))
-        scope = items.scope[None, :]
-        scope_term = np.where(
-            scope < 0, 0.0, np.where(scope == people.region[sl][:, None], 0.4, -np.inf)
-        )
-        # einsum without BLAS: results must not depend on the BLAS thread count (determinism)
-        u = (
-            np.einsum("ld,id->li", people.taste[sl], item_taste, optimize=False) * 0.8
-            + popularity[None, :]
-            + 1.5 * role_rel[people.role[sl]]
-            + lang_term
-            + scope_term
-        )
+        u = appeal_of.of(people, sl)
         noisy = u + rng.gumbel(size=u.shape)
         top = np.argpartition(-noisy, min(k, n_items) - 1, axis=1)[:, :k]
         top.sort(axis=1)
         shortlist[sl] = top
         appeal[sl] = np.take_along_axis(u, top, axis=1)
     return shortlist, appeal
+
+
+def _weekly_utility(
+    appeal: np.ndarray,
+    boost: np.ndarray,
+    level: np.ndarray,
+    p_primary: np.ndarray,
+    done: np.ndarray,
+    skipped: np.ndarray,
+    follow_up: np.ndarray,
+) -> np.ndarray:
+    """A week's utility of shortlisted items before noise: appeal, priorities, level, history."""
+    out: np.ndarray = (
+        appeal
+        + boost
+        - 2.5 * np.abs(level - p_primary - 0.1)
+        - 4.0 * done
+        - 1.5 * skipped
+        + 1.0 * follow_up
+    )
+    return out
 
 
 def _priority_boost(fw: Framework, items: _Items, on: dt.date) -> np.ndarray:
@@ -297,7 +329,10 @@ def simulate(
     items = _Items(fw, catalog)
     people = _Learners(fw, size, rng_people)
     shortlist, appeal = _shortlists(
-        fw, items, people, item_taste, popularity, min(size.shortlist, size.items), rng_short
+        _Appeal(fw, items, item_taste, popularity),
+        people,
+        min(size.shortlist, size.items),
+        rng_short,
     )
     n, n_skills = size.learners, len(fw.skills)
     group = people.region * len(fw.roles) + people.role
@@ -351,15 +386,15 @@ def simulate(
             sl = shortlist[act]
             boost = _priority_boost(fw, items, START + dt.timedelta(weeks=w))
             p_prim = P[act[:, None], items.primary[sl]]
-            u = (
-                appeal[act]
-                + boost[group[act][:, None], sl]
-                - 2.5 * np.abs(items.level[sl] - p_prim - 0.1)
-                - 4.0 * done[act[:, None], sl]
-                - 1.5 * skipped[act[:, None], sl]
-                + 1.0 * _follow_up(items, done, act, sl)
-                + rng_sim.gumbel(size=sl.shape)
-            )
+            u = _weekly_utility(
+                appeal[act],
+                boost[group[act][:, None], sl],
+                items.level[sl],
+                p_prim,
+                done[act[:, None], sl],
+                skipped[act[:, None], sl],
+                _follow_up(items, done, act, sl),
+            ) + rng_sim.gumbel(size=sl.shape)
             order = np.argsort(-u, axis=1, kind="stable")[:, :3]
             take = np.arange(3)[None, :] < n_eng[act][:, None]
             ll = np.repeat(act[:, None], 3, axis=1)[take]
