@@ -20,7 +20,7 @@ class TrainingConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     decision_points: int = Field(
-        4,
+        2,
         ge=1,
         le=12,
         description="Decision times before the fit time (those before the first event are "
