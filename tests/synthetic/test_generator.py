@@ -74,10 +74,25 @@ def test_world_has_every_event_verb_and_assessment_method(tiny_world: World) -> 
     assert tiny_world.outcomes is not None and len(tiny_world.outcomes) > 0
 
 
-def test_refuses_to_overwrite_a_foreign_directory(tmp_path: Path) -> None:
+def test_refuses_to_overwrite_a_foreign_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "notes.txt").write_text("mine")
+
+    def never(*args: object) -> None:
+        raise AssertionError("simulated before checking --out")
+
+    # refused before minutes of simulation, not after
+    monkeypatch.setattr("pathfinder.synthetic.writer.simulate", never)
     with pytest.raises(ConfigError, match="non-empty directory"):
         generate("tiny", 0, tmp_path)
+    with pytest.raises(ConfigError, match="non-empty directory"):
+        generate("tiny", 0, str(tmp_path))  # a str path is as good as a Path
+
+
+def test_a_string_path_is_accepted(tmp_path: Path) -> None:
+    manifest = generate("tiny", 3, str(tmp_path / "w"))
+    assert (tmp_path / "w" / "MANIFEST.json").exists() and manifest["seed"] == 3
 
 
 def test_rejects_unknown_size(tmp_path: Path) -> None:

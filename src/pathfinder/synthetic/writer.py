@@ -31,20 +31,20 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _prepare(out: Path) -> None:
+def _check_out(out: Path) -> None:
     if out.exists() and any(out.iterdir()) and not (out / MANIFEST_FILE).exists():
         raise ConfigError(
             f"--out {out} is a non-empty directory that holds no generated world "
             f"(no {MANIFEST_FILE}); choose an empty or new directory"
         )
-    (out / TRUTH_DIR).mkdir(parents=True, exist_ok=True)
 
 
 def write_simulation(
     sim: Simulation, out: Path, fmt: Format, meta: dict[str, Any]
 ) -> dict[str, Any]:
     """Write ``sim`` into ``out``; returns the manifest (also written as ``MANIFEST.json``)."""
-    _prepare(out)
+    _check_out(out)
+    (out / TRUTH_DIR).mkdir(parents=True, exist_ok=True)
     fw_raw = sim.framework.model_dump(mode="json", exclude_none=True)
     (out / FRAMEWORK_FILE).write_text(
         yaml.safe_dump(fw_raw, sort_keys=False, allow_unicode=True), encoding="utf-8"
@@ -77,11 +77,16 @@ def write_simulation(
 
 
 def generate(
-    size: str, seed: int, out: Path, fmt: Format = "parquet", progress: ProgressFn | None = None
+    size: str,
+    seed: int,
+    out: Path | str,
+    fmt: Format = "parquet",
+    progress: ProgressFn | None = None,
 ) -> dict[str, Any]:
     """Generate the synthetic world of ``size`` with ``seed`` into ``out``.
 
-    Same ``size``, ``seed`` and ``fmt`` give byte-identical files.
+    Same ``size``, ``seed`` and ``fmt`` give byte-identical files. ``out`` is checked before the
+    simulation runs (a large world simulates for minutes).
 
     Returns
     -------
@@ -92,6 +97,8 @@ def generate(
         raise ConfigError(f"unknown size '{size}'; expected one of {', '.join(SIZES)}")
     if seed < 0:
         raise ConfigError(f"seed must be >= 0, got {seed}")
+    out = Path(out)
+    _check_out(out)
     dims = SIZES[size]
     sim = simulate(dims, seed, progress)
     meta = {
