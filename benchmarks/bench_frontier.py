@@ -48,10 +48,10 @@ def oracle_policies(
     if week is None or world.root is None:
         raise SystemExit("bench_frontier needs a generated world (it reads the ground truth)")
     eng = rec.engine_
-    oracle = ChoiceOracle(world, week, horizon)
     truth = GroundTruth.load(
         world.root, week, rec.registry_.ids[: len(world.learners)], eng.framework.skill_ids
     )
+    oracle = ChoiceOracle(world, week, horizon, truth.proficiency, truth.dynamics)
     to_model = np.array([rec.item_index_[x] for x in oracle.item_ids])
     forecast: dict[int, np.ndarray] = {}
 

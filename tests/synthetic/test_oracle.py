@@ -11,15 +11,24 @@ import pytest
 from pathfinder.data import World
 from pathfinder.data import columns as C
 from pathfinder.errors import DataValidationError
+from pathfinder.evaluation import GroundTruth
 from pathfinder.synthetic import ChoiceOracle
 from pathfinder.synthetic.framework_gen import START
 
 WEEK, WINDOW = 16, 8
 
 
+def _oracle(world: World, week: int = WEEK) -> ChoiceOracle:
+    assert world.root is not None
+    truth = GroundTruth.load(
+        world.root, week, world.learners[C.LEARNER_ID].tolist(), world.framework.skill_ids
+    )
+    return ChoiceOracle(world, week, WINDOW, truth.proficiency, truth.dynamics, reps=200)
+
+
 @pytest.fixture(scope="module")
 def oracle(tiny_world: World) -> ChoiceOracle:
-    return ChoiceOracle(tiny_world, WEEK, WINDOW, reps=200)
+    return _oracle(tiny_world)
 
 
 def _window_completions(world: World) -> pd.DataFrame:
@@ -53,7 +62,7 @@ def test_forecast_matches_what_learners_did(oracle: ChoiceOracle, tiny_world: Wo
 
 def test_same_seed_same_forecast(oracle: ChoiceOracle, tiny_world: World) -> None:
     lid = tiny_world.learners[C.LEARNER_ID].iloc[7]
-    again = ChoiceOracle(tiny_world, WEEK, WINDOW, reps=200)
+    again = _oracle(tiny_world)
     np.testing.assert_array_equal(oracle.completion_chances(lid), again.completion_chances(lid))
 
 
@@ -62,6 +71,6 @@ def test_refuses_a_world_it_cannot_rebuild(tiny_world: World) -> None:
         tiny_world, manifest={**tiny_world.manifest, "generator_version": "0.1.0"}
     )
     with pytest.raises(DataValidationError, match="cannot be rebuilt"):
-        ChoiceOracle(older, WEEK, WINDOW)
+        _oracle(older)
     with pytest.raises(DataValidationError, match="no snapshot at week"):
-        ChoiceOracle(tiny_world, 999, WINDOW)
+        _oracle(tiny_world, week=999)

@@ -7,7 +7,8 @@ It knows the learner's true taste, proficiency and diligence and the items' true
 know the learner's hidden shortlist beyond the items they launched before T (each run redraws the
 rest as the generator drew it). So it is what a model of taste could do with perfect knowledge of
 every parameter, not a lookup of the answer: the ceiling against which the learned ranker is read
-(``benchmarks/bench_frontier.py``). Like the path simulator, it reads the truth; no model may.
+(``benchmarks/bench_frontier.py``). Like the path simulator, it reads the truth (the latent
+proficiency at T comes from the caller, as the simulator's ``GroundTruth`` loads it); no model may.
 
 Proficiency is held at its value at T within the forecast window (learning and forgetting inside the
 window move the level fit a little; ignored).
@@ -16,7 +17,6 @@ window move the level fit a little; ignored).
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import numpy as np
 import pandas as pd
@@ -37,7 +37,6 @@ from pathfinder.synthetic.generator import (
     _weekly_utility,
 )
 from pathfinder.synthetic.sizes import SIZES
-from pathfinder.synthetic.writer import TRUTH_DIR
 
 __all__ = ["ChoiceOracle"]
 
@@ -51,22 +50,32 @@ class ChoiceOracle:
     ----------
     world : World
         A world written by :func:`pathfinder.synthetic.generate` (its manifest names the size
-        and seed; its ``truth/`` holds the proficiency snapshots).
+        and seed).
     week : int
-        A ground-truth snapshot week: T is the start of that week.
+        The ground-truth snapshot week: T is the start of that week.
     weeks : int
         Length of the forecast window.
+    proficiency : ndarray, shape (n_learners, n_skills)
+        Latent proficiency at ``week``, rows in the world's learner order, columns in the
+        framework's skill order (``pathfinder.evaluation.GroundTruth.load`` reads it).
+    dynamics : Dynamics
+        The world's dynamics (the same loader's).
     reps : int
         Monte Carlo runs per learner.
     seed : int
         Seed of the Monte Carlo draws.
     """
 
-    def __init__(self, world: World, week: int, weeks: int, reps: int = 100, seed: int = 0):
-        if world.root is None or not (world.root / TRUTH_DIR / "dynamics.json").exists():
-            raise DataValidationError(
-                [ValidationIssue(str(world.root), "no ground truth: not a generated world")]
-            )
+    def __init__(
+        self,
+        world: World,
+        week: int,
+        weeks: int,
+        proficiency: np.ndarray,
+        dynamics: Dynamics,
+        reps: int = 100,
+        seed: int = 0,
+    ) -> None:
         manifest = world.manifest
         if manifest.get("generator_version") != GENERATOR_VERSION:
             raise DataValidationError(
@@ -78,21 +87,23 @@ class ChoiceOracle:
                     )
                 ]
             )
-        meta = json.loads((world.root / TRUTH_DIR / "dynamics.json").read_text(encoding="utf-8"))
-        self.dynamics = Dynamics.model_validate(meta["dynamics"])
         size = SIZES[manifest["size"]]
         rng_fw, rng_cat, rng_people = (
             np.random.default_rng(s) for s in np.random.SeedSequence(manifest["seed"]).spawn(6)[:3]
         )
         fw = make_framework(size, rng_fw)
         catalog, item_taste, popularity = make_catalog(fw, size, rng_cat, TASTE_DIM)
-        if catalog[C.ITEM_ID].tolist() != world.catalog[C.ITEM_ID].tolist():
+        self.people = _Learners(fw, size, rng_people)
+        if (
+            catalog[C.ITEM_ID].tolist() != world.catalog[C.ITEM_ID].tolist()
+            or self.people.ids.tolist() != world.learners[C.LEARNER_ID].tolist()
+        ):
             raise DataValidationError(
                 [ValidationIssue("catalog", "does not match the world's manifest seed and size")]
             )
+        self.dynamics, self.proficiency = dynamics, proficiency
         self.item_ids: list[str] = catalog[C.ITEM_ID].tolist()
         self.items = _Items(fw, catalog)
-        self.people = _Learners(fw, size, rng_people)
         self.appeal = _Appeal(fw, self.items, item_taste, popularity)
         self.row = {lid: k for k, lid in enumerate(self.people.ids.tolist())}
         self.group = self.people.region * len(fw.roles) + self.people.role
@@ -102,19 +113,6 @@ class ChoiceOracle:
             _priority_boost(fw, self.items, START + dt.timedelta(weeks=w))
             for w in range(week, week + weeks)
         ]
-        traj = pd.read_parquet(
-            world.root / TRUTH_DIR / "trajectories.parquet", filters=[("week", "==", week)]
-        )
-        if traj.empty:
-            raise DataValidationError(
-                [ValidationIssue("truth/trajectories.parquet", f"no snapshot at week {week}")]
-            )
-        skills = {s: k for k, s in enumerate(fw.skill_ids)}
-        self.proficiency = np.zeros((len(self.people.ids), len(skills)))
-        self.proficiency[
-            traj[C.LEARNER_ID].astype(str).map(self.row).to_numpy(),
-            traj[C.SKILL_ID].astype(str).map(skills).to_numpy(),
-        ] = traj["proficiency"].to_numpy(dtype=float)
         t_split = pd.Timestamp(START, tz="UTC") + pd.Timedelta(weeks=week)
         ev = world.events[world.events[C.TIMESTAMP] < t_split]
         item_pos = {x: k for k, x in enumerate(self.item_ids)}
